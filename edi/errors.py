@@ -44,6 +44,7 @@ _SPECS: tuple[ErrorSpec, ...] = (
     ErrorSpec("FILE_EMPTY", "file", "file is empty"),
     ErrorSpec("FILE_NOT_X12", "file", "bytes are not an X12 interchange (no ISA segment)"),
     ErrorSpec("FILE_ENCODING", "file", "bytes are not valid in the expected character encoding"),
+    ErrorSpec("FILE_TOO_LARGE", "file", "file exceeds the configured size limit"),
     ErrorSpec("FILE_TRAILING_DATA", "file", "data after the last interchange is not an ISA segment"),
     # -- interchange (TA1 note codes, X12.5 I18) --------------------------------
     ErrorSpec("ISA_INVALID", "interchange", "ISA segment is malformed", ta1="024"),
@@ -70,6 +71,7 @@ _SPECS: tuple[ErrorSpec, ...] = (
     ErrorSpec("GE_CONTROL_MISMATCH", "group", "GE02 does not match GS06", group_ak9="4"),
     ErrorSpec("GE_COUNT_MISMATCH", "group", "GE01 does not match the number of transaction sets", group_ak9="5"),
     ErrorSpec("GS_CONTROL_NUMBER", "group", "group control number violates syntax", group_ak9="6"),
+    ErrorSpec("GS_UNEXPECTED_SEGMENT", "group", "segment inside a functional group but outside a transaction set"),
     # -- transaction set (AK502 / IK502) ---------------------------------------------
     ErrorSpec("ST_NOT_SUPPORTED", "set", "transaction set not supported", set_ak5="1"),
     ErrorSpec("SE_MISSING", "set", "transaction set trailer SE missing", set_ak5="2"),
@@ -104,6 +106,8 @@ _SPECS: tuple[ErrorSpec, ...] = (
               element_ak4="6"),
     ErrorSpec("ELEM_EXCLUSION", "element", "exclusion condition violated", set_ak5="5", segment_ak3="8",
               element_ak4="10"),
+    ErrorSpec("ELEM_TOO_MANY_REPEATS", "element", "too many repetitions of a data element", set_ak5="5",
+              segment_ak3="8", element_ak4="12"),
     # -- document: mapping / business (set rejected with AK5*R*5) --------------------
     ErrorSpec("MAP_REQUIRED_MISSING", "document", "the mapping found no value for a required field", set_ak5="5"),
     ErrorSpec("MAP_INVALID_VALUE", "document", "a mapped value failed conversion or validation", set_ak5="5"),

@@ -1,0 +1,91 @@
+"""The gateway as a library: what the CLI, the scheduler and tests call.
+
+Each method is one unit an operator understands: ingest files, process what waits,
+deliver what is due, reprocess a message. The CLI only parses arguments and prints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlmodel import Session
+
+from gateway.context import Context
+from gateway.errors import GatewayError, NotFoundError
+from gateway.inbound.process import FileOutcome, process_file
+from gateway.inbound.receive import receive_path
+from gateway.ledger import store
+from gateway.ledger.models import RECEIVED, Message, ReceivedFile
+from gateway.outbound.deliver import deliver_pending
+
+REPROCESS_WITHOUT_FORCE = frozenset({"error", "refused", "duplicate", RECEIVED})
+
+
+@dataclass(slots=True)
+class RunReport:
+    received: list[int] = field(default_factory=list)  # file ids
+    processed: list[FileOutcome] = field(default_factory=list)
+    delivered: list[str] = field(default_factory=list)
+
+
+class Gateway:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def ingest(self, paths: Iterable[Path], source: str = "cli") -> RunReport:
+        """Receive the given files (kept in place) and process them."""
+        report = RunReport()
+        for path in paths:
+            received = receive_path(self.ctx, path, source)
+            if received is not None:
+                report.received.append(received[0].id or 0)
+        self._process(report.received, report)
+        report.delivered = deliver_pending(self.ctx)
+        return report
+
+    def poll_inbox(self) -> list[int]:
+        """Receive every settled file of the inbox; each is removed only after it is committed."""
+        received = []
+        for entry in self.ctx.inbox.ready(self.ctx.settings.run.settle_seconds):
+            result = receive_path(self.ctx, entry.path, f"inbox:{entry.relative}"[:64])
+            if result is not None:
+                received.append(result[0].id or 0)
+            self.ctx.inbox.remove(entry)
+        return received
+
+    def run_once(self) -> RunReport:
+        """Take in the inbox, process everything waiting (also after a crash), deliver acks."""
+        report = RunReport(received=self.poll_inbox())
+        with Session(self.ctx.engine) as session:
+            waiting = [f.id or 0 for f in store.pending_files(session, [RECEIVED])]
+        self._process(waiting, report)
+        report.delivered = deliver_pending(self.ctx)
+        return report
+
+    def _process(self, file_ids: Iterable[int], report: RunReport) -> None:
+        for file_id in file_ids:
+            report.processed.append(process_file(self.ctx, file_id))
+
+    def reprocess(self, message_id: int, *, force: bool = False) -> FileOutcome:
+        """Run a file or an interchange again from its archived bytes (a set: its interchange)."""
+        with Session(self.ctx.engine) as session:
+            message = session.get(Message, message_id)
+            if message is None:
+                raise NotFoundError(f"no message #{message_id}")
+            if message.direction != "in":
+                raise GatewayError(f"message #{message_id} is outbound; only received messages are reprocessed")
+            if message.kind == "set" and message.parent_id is not None:
+                message = session.get(Message, message.parent_id) or message
+            if message.status not in REPROCESS_WITHOUT_FORCE and not force:
+                raise GatewayError(f"message #{message.id} is {message.status}; use --force to process it again")
+            if message.file_id is None or session.get(ReceivedFile, message.file_id) is None:
+                raise NotFoundError(f"message #{message.id} has no archived file to reprocess")
+            offset = message.offset if message.kind == "interchange" else None
+            file_id = message.file_id
+        outcome = process_file(self.ctx, file_id, only_offset=offset)
+        deliver_pending(self.ctx)
+        return outcome
+
+

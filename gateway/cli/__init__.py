@@ -1,0 +1,1 @@
+"""The edipulse command line."""

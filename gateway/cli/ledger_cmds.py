@@ -1,0 +1,183 @@
+"""``edipulse run | ingest | translate | orders | messages``."""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlmodel import Session
+
+from erp_core.services import orders as erp_orders
+from erp_core.services import partners as erp_partners
+from gateway.app import Gateway, RunReport
+from gateway.cli.output import error_line, info, listing, print_json
+from gateway.cli.state import CliState
+from gateway.errors import InputRejected, NotFoundError
+from gateway.ledger import store
+from gateway.mappings import MappingResolver
+from gateway.settings import BUILTIN_MAPPINGS, load_settings, locate_config
+from gateway.translate import translate_file
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON")]
+messages_app = typer.Typer(invoke_without_command=True, help="The message ledger.")
+
+
+def _summary(report: RunReport) -> str:
+    sets = sum(len(p.interchanges) for p in report.processed)
+    return (f"received {len(report.received)} file(s), processed {len(report.processed)} "
+            f"({sets} interchange(s)), delivered {len(report.delivered)} acknowledgement(s)")
+
+
+def run_cmd(ctx: typer.Context,
+            once: Annotated[bool, typer.Option("--once", help="process what is waiting, then exit")] = False) -> None:
+    """Poll the inbox, process and acknowledge; with --once, exit when nothing is left."""
+    state: CliState = ctx.obj
+    gateway = Gateway(state.context)
+    stopping: list[int] = []
+    signal.signal(signal.SIGTERM, lambda signum, _frame: stopping.append(signum))
+    while True:
+        report = gateway.run_once()
+        if report.received or report.processed or once:
+            info(_summary(report))
+        if once or stopping:
+            return
+        time.sleep(state.settings.run.poll_seconds)
+
+
+def ingest_cmd(ctx: typer.Context, files: Annotated[list[Path], typer.Argument(help="files to take in")]) -> None:
+    """Receive and process files now (they stay where they are; the archive keeps a copy)."""
+    for path in files:
+        if not path.is_file():
+            raise NotFoundError(f"{path}: no such file")
+    state: CliState = ctx.obj
+    report = Gateway(state.context).ingest(files)
+    info(_summary(report))
+    failed = [e for p in report.processed for e in p.errors]
+    if failed:
+        raise InputRejected(f"{len(failed)} file(s) rejected: {failed[0]}")
+
+
+def translate_cmd(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="an X12 file")],
+    partner: Annotated[str | None, typer.Option(help="use this partner's mapping")] = None,
+    as_json: JsonOpt = False,
+    explain: Annotated[bool, typer.Option(help="show which mapping file and rule produced each field")] = False,
+) -> None:
+    """Dry run: print the canonical documents of FILE; writes nothing."""
+    if not file.is_file():
+        raise NotFoundError(f"{file}: no such file")
+    state: CliState = ctx.obj
+    resolver, lookup = _translate_environment(state)
+    report = translate_file(file, resolver, partner_id=partner, partner_lookup=lookup, explain=explain)
+    if as_json:
+        print_json(report.to_json())
+    else:
+        records = [{"po_number": d.get("po_number"), "partner": d.get("partner"), "order_date": d.get("order_date"),
+                    "lines": len(d.get("lines") or []), "st02": (d.get("envelope") or {}).get("set_control_number")}
+                   for d in report.documents]
+        listing("Documents", records, ["po_number", "partner", "order_date", "lines", "st02"], False)
+        if explain:
+            print_json(report.explain)
+    for err in report.errors:
+        error_line(f"{err['code']}: {err['message']}" + (f" (ST02 {err['st02']})" if "st02" in err else ""))
+    if report.errors:
+        raise typer.Exit(1)
+
+
+def _translate_environment(state: CliState) -> tuple[MappingResolver, object]:
+    """Mappings and partner lookup for translate: works without any config (built-in mappings)."""
+    if state.config is None and not locate_config(None).is_file():
+        return MappingResolver([BUILTIN_MAPPINGS]), None
+    settings = load_settings(state.config)
+    db_file = settings.database_url.removeprefix("sqlite:///")
+    if settings.database_url.startswith("sqlite:///") and not Path(db_file).is_file():
+        return MappingResolver(settings.mapping_roots), None
+    engine = state.context.engine
+
+    def lookup(qualifier: str, x12_id: str) -> str | None:
+        with Session(engine) as session:
+            partner = erp_partners.find_partner_by_x12(session, qualifier, x12_id)
+            return partner.id if partner else None
+
+    return MappingResolver(settings.mapping_roots), lookup
+
+
+def orders_cmd(ctx: typer.Context, partner: Annotated[str | None, typer.Option(help="only this partner")] = None,
+               limit: Annotated[int, typer.Option(help="at most this many")] = 100, as_json: JsonOpt = False) -> None:
+    """Booked sales orders, newest first."""
+    state: CliState = ctx.obj
+    with Session(state.context.engine) as session:
+        records = erp_orders.order_records(session, partner_id=partner, limit=limit)
+    listing("Orders", records, ["id", "partner_id", "po_number", "order_date", "lines", "status", "created_at"],
+            as_json)
+
+
+_MESSAGE_COLUMNS = ["id", "direction", "kind", "partner_id", "set_id", "isa13", "st02", "doc_ref", "status",
+                    "error_code", "updated_at"]
+
+
+def _message_record(message: object) -> dict[str, object]:
+    record = message.model_dump()  # type: ignore[attr-defined]
+    record["errors"] = json.loads(record.pop("errors_json") or "[]")
+    return record
+
+
+@messages_app.callback()
+def messages_list(
+    ctx: typer.Context,
+    status: Annotated[str | None, typer.Option(help="only messages with this status")] = None,
+    kind: Annotated[str | None, typer.Option(help="file, interchange, set or ack")] = None,
+    partner: Annotated[str | None, typer.Option(help="only this partner")] = None,
+    limit: Annotated[int, typer.Option(help="at most this many")] = 100,
+    as_json: JsonOpt = False,
+) -> None:
+    """List ledger messages, newest first (or use a subcommand)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    state: CliState = ctx.obj
+    with Session(state.context.engine) as session:
+        records = [_message_record(m) for m in store.list_messages(session, status=status, kind=kind,
+                                                                  partner_id=partner, limit=limit)]
+    listing("Messages", records, _MESSAGE_COLUMNS, as_json)
+
+
+@messages_app.command("show")
+def messages_show(ctx: typer.Context, message_id: Annotated[int, typer.Argument(metavar="ID")],
+                  as_json: JsonOpt = False) -> None:
+    """One message: its fields, errors, history and the messages below it."""
+    state: CliState = ctx.obj
+    with Session(state.context.engine) as session:
+        message = store.get_message(session, message_id)
+        if message is None:
+            raise NotFoundError(f"no message #{message_id}")
+        record = _message_record(message)
+        record["events"] = [e.model_dump() for e in store.events(session, message_id)]
+        record["children"] = [_message_record(m) for m in store.children(session, message_id)]
+    if as_json:
+        print_json(record)
+        return
+    listing(f"Message #{message_id}", [{"field": k, "value": v} for k, v in record.items()
+                                        if k not in {"events", "children", "errors"}], ["field", "value"], False)
+    listing("Errors", record["errors"], ["code", "message", "segment_id", "segment_position", "element_position"],
+            False)
+    listing("History", record["events"], ["at", "status", "detail"], False)
+    listing("Contains", record["children"], _MESSAGE_COLUMNS, False)
+
+
+@messages_app.command("reprocess")
+def messages_reprocess(ctx: typer.Context, message_id: Annotated[int, typer.Argument(metavar="ID")],
+                       force: Annotated[bool, typer.Option(help="also reprocess a message that succeeded")]
+                       = False) -> None:
+    """Process a received file or interchange again from its archived bytes."""
+    state: CliState = ctx.obj
+    outcome = Gateway(state.context).reprocess(message_id, force=force)
+    info(f"reprocessed file #{outcome.file_id}: interchange message(s) {outcome.interchanges}")
+    if outcome.errors:
+        raise InputRejected(str(outcome.errors[0]))
+
+

@@ -1,0 +1,79 @@
+"""``edipulse init`` and ``edipulse partners``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlmodel import Session
+
+from erp_core.services import partners as erp_partners
+from gateway.cli.output import info, listing
+from gateway.cli.state import CliState
+from gateway.context import Context
+from gateway.errors import ConfigError, GatewayError
+from gateway.settings import default_config_text, load_settings, parse_x12_id
+
+app = typer.Typer(no_args_is_help=False, invoke_without_command=True, help="Trading partners.")
+
+
+def init_cmd(
+    directory: Annotated[Path, typer.Argument(help="working directory to scaffold")] = Path("."),
+    x12_id: Annotated[str, typer.Option("--x12-id", help="our ISA qualifier:ID (ISA07/ISA08 partners send to)")]
+    = "ZZ:EDIPULSE",
+    force: Annotated[bool, typer.Option(help="overwrite an existing config.yaml")] = False,
+) -> None:
+    """Scaffold a working directory: config.yaml, inbox/, outbox/, mappings/, data/ and the database."""
+    try:
+        parse_x12_id(x12_id)
+    except ValueError as exc:
+        raise ConfigError(f"--x12-id: {exc}") from exc
+    config = directory / "config.yaml"
+    if config.exists() and not force:
+        raise GatewayError(f"{config} exists; use --force to overwrite it")
+    for sub in ("inbox", "outbox", "mappings/partners", "data/archive"):
+        (directory / sub).mkdir(parents=True, exist_ok=True)
+    config.write_text(default_config_text(x12_id), encoding="utf-8")
+    ctx = Context.open(load_settings(config))
+    ctx.close()
+    info(f"initialised {directory.resolve()} as {x12_id}; add a partner with "
+         "'edipulse partners add ID --x12 QUAL:ID', drop files into inbox/, run 'edipulse run --once'")
+
+
+@app.callback()
+def partners_list(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """List trading partners (or manage them with a subcommand)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    state: CliState = ctx.obj
+    with Session(state.context.engine) as session:
+        records = [erp_partners.partner_record(p) for p in erp_partners.list_partners(session)]
+    listing("Partners", records, ["id", "name", "x12_ids", "ack_preference", "created_at"], as_json)
+
+
+@app.command("add")
+def partners_add(
+    ctx: typer.Context,
+    partner_id: Annotated[str, typer.Argument(metavar="ID", help="short partner id, e.g. acme")],
+    x12: Annotated[list[str], typer.Option("--x12", help="the partner's ISA qualifier:ID (repeatable)")],
+    name: Annotated[str | None, typer.Option(help="display name")] = None,
+    ack: Annotated[str, typer.Option(help="functional ack: auto (997 for 4010, 999 for 5010), 997 or 999")]
+    = "auto",
+) -> None:
+    """Add a trading partner with the X12 sender IDs it uses."""
+    if ack not in {"auto", "997", "999"}:
+        raise typer.BadParameter("--ack must be auto, 997 or 999")
+    try:
+        ids = [parse_x12_id(value) for value in x12]
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--x12") from exc
+    state: CliState = ctx.obj
+    with Session(state.context.engine) as session:
+        partner = erp_partners.add_partner(session, partner_id, name=name or partner_id, x12_ids=ids,
+                                           ack_preference=ack)
+        session.commit()
+        info(f"partner {partner.id} added ({', '.join(f'{q}:{i}' for q, i in ids)})")

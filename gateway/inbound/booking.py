@@ -1,0 +1,87 @@
+"""Canonical purchase orders -> ERP core orders, booked in one batch.
+
+The ERP core validates its own inputs (lengths, positive quantities, currency codes);
+an order it cannot take is a coded ``BOOK_FAILED`` for that set alone, never an
+exception that would sink its neighbours.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from pydantic import ValidationError
+from sqlmodel import Session
+
+from edi.canonical import Party, PurchaseOrder
+from edi.errors import EdiError
+from erp_core.inputs import OrderInput, OrderLineInput, PartyInput
+from erp_core.services.booking import BookingResult, book_orders
+from gateway.ledger.store import SetRow
+
+# Canonical purpose (BEG01 through the mapping's code list) -> the ERP core's order purpose.
+PURPOSES = MappingProxyType({
+    "original": "original", "replace": "replace", "change": "change", "cancellation": "cancel",
+    "cancel": "cancel", "confirmation": "confirm", "confirm": "confirm",
+})
+
+
+@dataclass(frozen=True, slots=True)
+class BookOutcome:
+    status: str  # "booked" | "duplicate" | "failed"
+    po_number: str
+    order_id: int | None = None
+    error: EdiError | None = None
+
+
+def _party(party: Party | None) -> PartyInput | None:
+    if party is None:
+        return None
+    return PartyInput(name=party.name, id_code=party.id, address1=party.address1, address2=party.address2,
+                      city=party.city, state=party.state, postal_code=party.postal_code, country=party.country)
+
+
+def to_order_input(document: PurchaseOrder, partner_id: str, source_ref: str) -> OrderInput:
+    """Raises ValueError (pydantic's ValidationError included) when the ERP core refuses a value."""
+    purpose = PURPOSES.get(document.purpose or "original")
+    if purpose is None:
+        raise ValueError(f"purpose {document.purpose!r} cannot be booked as an order")
+    if document.order_date is None:
+        raise ValueError("the order has no order date")
+    lines = tuple(OrderLineInput(
+        buyer_line_ref=line.line_no, buyer_part=line.buyer_part, vendor_part=line.vendor_part, gtin=line.gtin,
+        description=line.description, quantity=line.quantity, uom=line.uom or "EA", unit_price=line.unit_price,
+        requested_date=line.requested_date) for line in document.lines)
+    return OrderInput(partner_id=partner_id, po_number=document.po_number, order_date=document.order_date,
+                      purpose=purpose, currency=document.currency or "USD", ship_to=_party(document.ship_to),
+                      bill_to=_party(document.bill_to), lines=lines, source_ref=source_ref)
+
+
+def _refusal(document: PurchaseOrder, exc: ValueError) -> EdiError:
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        text = f"{where}: {first['msg']}"
+    else:
+        text = str(exc)
+    return EdiError("BOOK_FAILED", f"PO {document.po_number} cannot be booked: {text}")
+
+
+def book_batch(session: Session, items: Sequence[tuple[PurchaseOrder, str, SetRow]]) -> list[BookOutcome]:
+    """Book the orders of one batch; one outcome per item, in order."""
+    outcomes: list[BookOutcome | None] = []
+    inputs: list[OrderInput] = []
+    for document, partner_id, row in items:
+        source = f"isa:{row.sender}:{row.isa13}/gs:{row.gs06}/st:{row.st02}"
+        try:
+            inputs.append(to_order_input(document, partner_id, source))
+            outcomes.append(None)
+        except ValueError as exc:
+            outcomes.append(BookOutcome("failed", document.po_number, error=_refusal(document, exc)))
+    results = iter(book_orders(session, inputs))
+    return [outcome or _from_result(next(results)) for outcome in outcomes]
+
+
+def _from_result(result: BookingResult) -> BookOutcome:
+    return BookOutcome(result.status, result.po_number, result.order_id)

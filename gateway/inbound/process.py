@@ -1,0 +1,79 @@
+"""Process an archived file: read its events and hand them to the interchange processor."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from edi.errors import EdiError
+from edi.x12.model import FileError, GroupEnd, GroupHeader, InterchangeEnd, InterchangeHeader, TransactionSet
+from edi.x12.reader import read_events
+from gateway.context import Context
+from gateway.inbound.interchange import InterchangeProcessor
+from gateway.ledger import store
+from gateway.ledger.models import ERROR, PROCESSED, Message, ReceivedFile, utcnow
+
+
+@dataclass(slots=True)
+class FileOutcome:
+    file_id: int
+    interchanges: list[int] = field(default_factory=list)  # interchange message ids
+    errors: list[EdiError] = field(default_factory=list)  # file-level errors
+
+
+def process_file(ctx: Context, file_id: int, *, only_offset: int | None = None) -> FileOutcome:
+    """Process every interchange of the file (or only the one at ``only_offset``)."""
+    outcome = FileOutcome(file_id)
+    with Session(ctx.engine, expire_on_commit=False) as session:
+        row = session.get(ReceivedFile, file_id)
+        if row is None:
+            raise LookupError(f"no received file #{file_id}")
+        file_message = _file_message(session, file_id)
+        processor = InterchangeProcessor(ctx, session, file_id, file_message.id or 0)
+        selected = only_offset is None
+        path = ctx.archive.path(row.archive_path)
+        for event in read_events(path, max_set_segments=ctx.settings.limits.max_set_segments):
+            if isinstance(event, InterchangeHeader) and only_offset is not None:
+                selected = event.offset == only_offset
+            if isinstance(event, FileError):
+                outcome.errors.append(event.error)
+            elif selected:
+                _dispatch(processor, event)
+        outcome.interchanges = [m.id for m in processor.interchanges if m.id is not None]
+        _close_file(session, row, file_message, outcome.errors)
+    return outcome
+
+
+def _dispatch(processor: InterchangeProcessor, event: object) -> None:
+    if isinstance(event, TransactionSet):
+        processor.transaction_set(event)
+    elif isinstance(event, InterchangeHeader):
+        processor.start(event)
+    elif isinstance(event, GroupHeader):
+        processor.start_group(event)
+    elif isinstance(event, GroupEnd):
+        processor.end_group(event)
+    elif isinstance(event, InterchangeEnd):
+        processor.finish(event)
+
+
+def _file_message(session: Session, file_id: int) -> Message:
+    message = session.execute(select(Message).where(Message.file_id == file_id, Message.kind == "file")
+                              .order_by(Message.id)).scalars().first()
+    if message is None:  # a file received before file rows existed, or recorded by hand
+        message = store.add_message(session, direction="in", kind="file", file_id=file_id, status="received")
+        session.commit()
+    return message
+
+
+def _close_file(session: Session, row: ReceivedFile, message: Message, errors: list[EdiError]) -> None:
+    row.status = ERROR if errors else PROCESSED
+    row.processed_at = utcnow()
+    if errors:
+        row.error_code = errors[0].code
+        row.error_message = str(errors[0])
+    session.add(row)
+    store.move(session, message, ERROR if errors else PROCESSED, errors=errors)
+    session.commit()

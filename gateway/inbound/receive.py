@@ -1,0 +1,52 @@
+"""Receive a file: archive its raw bytes and record it, durably, before anything else.
+
+Only after this commit may the source be acknowledged (the inbox file removed, the
+remote file deleted, the MDN sent).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import BinaryIO
+
+from sqlmodel import Session
+
+from edi.errors import EdiError
+from gateway.context import Context
+from gateway.ledger import store
+from gateway.ledger.archive import FileTooLarge
+from gateway.ledger.models import RECEIVED, REFUSED, ReceivedFile
+
+
+def receive_stream(ctx: Context, stream: BinaryIO, name: str, source: str) -> tuple[ReceivedFile, int]:
+    """Archive ``stream`` and commit its ledger rows; returns the file row and its message id."""
+    archived = ctx.archive.store_stream(stream, limit=ctx.settings.limits.max_file_bytes)
+    with Session(ctx.engine, expire_on_commit=False) as session:
+        row = ReceivedFile(sha256=archived.sha256, size=archived.size, name=name[:255], source=source,
+                           archive_path=archived.relative)
+        session.add(row)
+        session.flush()
+        message = store.add_message(session, direction="in", kind="file", file_id=row.id, status=RECEIVED,
+                                    doc_ref=name[-64:])
+        session.commit()
+        return row, message.id or 0
+
+
+def receive_path(ctx: Context, path: Path, source: str) -> tuple[ReceivedFile, int] | None:
+    """Receive a local file. An oversize file is moved to quarantine and logged as refused."""
+    try:
+        with open(path, "rb") as fh:
+            return receive_stream(ctx, fh, path.name, source)
+    except FileTooLarge as exc:
+        quarantine = ctx.settings.path("archive") / "quarantine"
+        quarantine.mkdir(parents=True, exist_ok=True)
+        target = quarantine / path.name
+        shutil.move(path, target)
+        with Session(ctx.engine) as session:
+            error = EdiError("FILE_TOO_LARGE", f"{path.name}: {exc}; moved to {target}")
+            store.add_message(session, direction="in", kind="file", status=REFUSED, doc_ref=path.name[-64:],
+                              error_code=error.code, error_message=str(error),
+                              errors_json=store.errors_json([error]))
+            session.commit()
+        return None

@@ -1,0 +1,1 @@
+"""The message ledger: every file, interchange and transaction set, in and out, with its history."""

@@ -1,0 +1,122 @@
+"""Ledger tables. Rows are never deleted: a message moves forward through its
+statuses, and every move is also appended to ``message_event`` (the audit trail)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+# Status of a message row. The happy path of an inbound transaction set is
+# received -> parsed -> mapped -> booked -> acknowledged; the others are terminal.
+RECEIVED, PARSED, MAPPED, BOOKED, ACKNOWLEDGED = "received", "parsed", "mapped", "booked", "acknowledged"
+ERROR, DUPLICATE, REFUSED, PENDING, SENT = "error", "duplicate", "refused", "pending", "sent"
+PROCESSED = "processed"  # a file whose interchanges were all handled
+STATUSES = (RECEIVED, PARSED, MAPPED, BOOKED, ACKNOWLEDGED, ERROR, DUPLICATE, REFUSED, PENDING, SENT, PROCESSED)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class ReceivedFile(SQLModel, table=True):
+    """One receipt of a file: its raw bytes are archived by content hash before anything else."""
+
+    __tablename__ = "received_file"
+
+    id: int | None = Field(default=None, primary_key=True)
+    sha256: str = Field(max_length=64, index=True)
+    size: int
+    name: str = Field(max_length=255)
+    source: str = Field(max_length=64)
+    archive_path: str = Field(max_length=255)
+    status: str = Field(default=RECEIVED, max_length=16, index=True)
+    error_code: str | None = Field(default=None, max_length=40)
+    error_message: str | None = Field(default=None, sa_column=Column(Text))
+    received_at: datetime = Field(default_factory=utcnow)
+    processed_at: datetime | None = None
+
+
+class Message(SQLModel, table=True):
+    """An interchange or transaction set (inbound), or a document we send (outbound)."""
+
+    __tablename__ = "message"
+    __table_args__ = (Index("ix_message_status_kind", "status", "kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    direction: str = Field(max_length=3)  # "in" | "out"
+    kind: str = Field(max_length=16)  # "interchange" | "set" | "ack"
+    file_id: int | None = Field(default=None, foreign_key="received_file.id", index=True)
+    parent_id: int | None = Field(default=None, foreign_key="message.id", index=True)
+    partner_id: str | None = Field(default=None, max_length=64, index=True)
+    sender: str | None = Field(default=None, max_length=40)  # ISA05:ISA06
+    receiver: str | None = Field(default=None, max_length=40)
+    isa13: str | None = Field(default=None, max_length=16)
+    gs06: str | None = Field(default=None, max_length=16)
+    st02: str | None = Field(default=None, max_length=16)
+    set_id: str | None = Field(default=None, max_length=8)  # ST01 (or the ack kind sent)
+    version: str | None = Field(default=None, max_length=16)  # GS08
+    doc_ref: str | None = Field(default=None, max_length=64, index=True)  # e.g. the PO number
+    offset: int | None = None  # character offset within the received file
+    status: str = Field(default=RECEIVED, max_length=16)
+    error_code: str | None = Field(default=None, max_length=40)
+    error_message: str | None = Field(default=None, sa_column=Column(Text))
+    errors_json: str | None = Field(default=None, sa_column=Column(Text))  # all coded errors, JSON list
+    ack_code: str | None = Field(default=None, max_length=2)  # A/E/R/P as acknowledged to the sender
+    ack_message_id: int | None = Field(default=None, foreign_key="message.id")
+    attempts: int = 1
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class MessageEvent(SQLModel, table=True):
+    """Append-only history of a message: each status it reached, when, and why."""
+
+    __tablename__ = "message_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: int = Field(foreign_key="message.id", index=True)
+    status: str = Field(max_length=16)
+    detail: str | None = Field(default=None, sa_column=Column(Text))
+    at: datetime = Field(default_factory=utcnow)
+
+
+class InterchangeKey(SQLModel, table=True):
+    """(sender, ISA13) of every interchange accepted for processing: a resubmission is a duplicate."""
+
+    __tablename__ = "interchange_key"
+    __table_args__ = (UniqueConstraint("sender", "isa13", name="uq_interchange_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    sender: str = Field(max_length=40)
+    isa13: str = Field(max_length=16)
+    message_id: int = Field(foreign_key="message.id")
+
+
+class ControlCounter(SQLModel, table=True):
+    """Durable, gap-free control numbers per partner and kind (isa, gs, st)."""
+
+    __tablename__ = "control_counter"
+
+    partner_id: str = Field(primary_key=True, max_length=64)
+    kind: str = Field(primary_key=True, max_length=8)
+    last_value: int = 0
+
+
+class OutboundFile(SQLModel, table=True):
+    """The bytes of an outbound message, archived, and where they were delivered."""
+
+    __tablename__ = "outbound_file"
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: int = Field(foreign_key="message.id", index=True)
+    file_name: str = Field(max_length=255)
+    archive_path: str = Field(max_length=255)
+    sha256: str = Field(max_length=64)
+    size: int
+    delivered_to: str | None = Field(default=None, max_length=255)
+    delivered_at: datetime | None = None
+
+
+LEDGER_TABLES = ("received_file", "message", "message_event", "interchange_key", "control_counter", "outbound_file")

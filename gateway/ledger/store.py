@@ -1,0 +1,171 @@
+"""Ledger operations: record, move and look up messages; allocate control numbers.
+
+All functions take the caller's session and never commit: the caller decides the unit
+of work (an interchange is booked, logged and acknowledged in one transaction).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from edi.errors import EdiError
+from gateway.ledger.models import (
+    ControlCounter,
+    InterchangeKey,
+    Message,
+    MessageEvent,
+    ReceivedFile,
+    utcnow,
+)
+
+# ISA13 and GS06 are at most nine digits; ST02 we keep within nine as well.
+_CONTROL_MAX = 999_999_999
+
+
+def errors_json(errors: Sequence[EdiError]) -> str | None:
+    return json.dumps([e.to_dict() for e in errors]) if errors else None
+
+
+def add_message(session: Session, **fields: object) -> Message:
+    """Insert a message row and its first event; returns it with its id."""
+    message = Message(**fields)
+    session.add(message)
+    session.flush()
+    session.add(MessageEvent(message_id=message.id, status=message.status,
+                             detail=message.error_message))
+    return message
+
+
+def move(session: Session, message: Message, status: str, *, errors: Sequence[EdiError] = (),
+         detail: str | None = None) -> None:
+    """Move ``message`` to ``status`` (recording the first error, all errors, and an event)."""
+    message.status = status
+    message.updated_at = utcnow()
+    if errors:
+        message.error_code = errors[0].code
+        message.error_message = str(errors[0])
+        message.errors_json = errors_json(errors)
+    session.add(message)
+    session.add(MessageEvent(message_id=message.id, status=status, detail=detail or message.error_message))
+
+
+@dataclass(slots=True)
+class SetRow:
+    """A transaction set's ledger row, built in memory and inserted in bulk."""
+
+    parent_id: int
+    file_id: int
+    partner_id: str | None
+    sender: str
+    receiver: str
+    isa13: str
+    gs06: str
+    st02: str
+    set_id: str
+    version: str
+    offset: int
+    history: list[str]  # statuses reached, in order; the last is the current one
+    errors: list[EdiError]
+    doc_ref: str | None = None
+    ack_code: str | None = None
+
+
+def insert_set_rows(session: Session, rows: Sequence[SetRow], ack_message_id: int | None) -> None:
+    """Bulk-insert set rows and their events (one event per status reached)."""
+    if not rows:
+        return
+    now = utcnow()
+    values = [{
+        "direction": "in", "kind": "set", "file_id": r.file_id, "parent_id": r.parent_id,
+        "partner_id": r.partner_id, "sender": r.sender, "receiver": r.receiver, "isa13": r.isa13,
+        "gs06": r.gs06, "st02": r.st02, "set_id": r.set_id, "version": r.version, "doc_ref": r.doc_ref,
+        "offset": r.offset, "status": r.history[-1],
+        "error_code": r.errors[0].code if r.errors else None,
+        "error_message": str(r.errors[0]) if r.errors else None,
+        "errors_json": errors_json(r.errors), "ack_code": r.ack_code, "ack_message_id": ack_message_id,
+        "attempts": 1, "created_at": now, "updated_at": now,
+    } for r in rows]
+    ids = session.execute(insert(Message).returning(Message.id, sort_by_parameter_order=True), values).scalars()
+    events = []
+    for message_id, row in zip(ids, rows, strict=True):
+        detail = str(row.errors[0]) if row.errors else None
+        events.extend({"message_id": message_id, "status": status, "at": now,
+                       "detail": detail if i == len(row.history) - 1 else None}
+                      for i, status in enumerate(row.history))
+    session.execute(insert(MessageEvent), events)
+
+
+def claim_interchange(session: Session, sender: str, isa13: str, message_id: int) -> int | None:
+    """Register (sender, ISA13); returns the id of the earlier message when it is a resubmission."""
+    existing = session.execute(
+        select(InterchangeKey.message_id).where(InterchangeKey.sender == sender, InterchangeKey.isa13 == isa13)
+    ).scalar_one_or_none()
+    if existing is not None:
+        return existing if existing != message_id else None
+    try:
+        with session.begin_nested():
+            session.add(InterchangeKey(sender=sender, isa13=isa13, message_id=message_id))
+    except IntegrityError:
+        return session.execute(
+            select(InterchangeKey.message_id).where(InterchangeKey.sender == sender, InterchangeKey.isa13 == isa13)
+        ).scalar_one()
+    return None
+
+
+def next_control_number(session: Session, partner_id: str, kind: str) -> int:
+    """Allocate the next control number of ``kind`` for a partner, inside the caller's transaction.
+
+    The counter row is updated in place (row-locked on PostgreSQL, the single writer on
+    SQLite), so numbers are unique and gap-free: a rolled-back transaction gives its
+    number back with it.
+    """
+    bump = (update(ControlCounter)
+            .where(ControlCounter.partner_id == partner_id, ControlCounter.kind == kind)
+            .values(last_value=ControlCounter.last_value % _CONTROL_MAX + 1)
+            .returning(ControlCounter.last_value))
+    value = session.execute(bump).scalar_one_or_none()
+    if value is not None:
+        return value
+    try:
+        with session.begin_nested():
+            session.add(ControlCounter(partner_id=partner_id, kind=kind, last_value=1))
+    except IntegrityError:
+        return session.execute(bump).scalar_one()
+    return 1
+
+
+def get_message(session: Session, message_id: int) -> Message | None:
+    return session.get(Message, message_id)
+
+
+def list_messages(session: Session, *, status: str | None = None, kind: str | None = None,
+                  partner_id: str | None = None, limit: int = 100) -> list[Message]:
+    query = select(Message).order_by(Message.id.desc()).limit(limit)
+    if status:
+        query = query.where(Message.status == status)
+    if kind:
+        query = query.where(Message.kind == kind)
+    if partner_id:
+        query = query.where(Message.partner_id == partner_id)
+    return list(session.execute(query).scalars())
+
+
+def children(session: Session, message_id: int) -> list[Message]:
+    return list(session.execute(select(Message).where(Message.parent_id == message_id)
+                                .order_by(Message.id)).scalars())
+
+
+def events(session: Session, message_id: int) -> list[MessageEvent]:
+    return list(session.execute(select(MessageEvent).where(MessageEvent.message_id == message_id)
+                                .order_by(MessageEvent.id)).scalars())
+
+
+def pending_files(session: Session, statuses: Iterable[str]) -> list[ReceivedFile]:
+    return list(session.execute(select(ReceivedFile).where(ReceivedFile.status.in_(list(statuses)))
+                                .order_by(ReceivedFile.id)).scalars())

@@ -1,0 +1,1 @@
+"""What the gateway sends: acknowledgements now, ship notices and invoices later."""

@@ -1,0 +1,70 @@
+"""Dry-run translation: read a file, validate and map every set, write nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from edi.errors import EdiError
+from edi.x12.model import FileError, GroupEnd, InterchangeEnd, InterchangeHeader, TransactionSet
+from edi.x12.reader import read_events
+from gateway.evaluate import evaluate_set
+from gateway.mappings import MappingResolver
+
+PartnerLookup = Callable[[str, str], str | None]
+
+
+@dataclass(slots=True)
+class TranslateReport:
+    documents: list[dict[str, object]] = field(default_factory=list)
+    errors: list[dict[str, object]] = field(default_factory=list)
+    explain: list[dict[str, object]] = field(default_factory=list)
+
+    def add_errors(self, errors: list[EdiError], **where: object) -> None:
+        self.errors.extend({**where, **e.to_dict()} for e in errors)
+
+    def to_json(self) -> dict[str, object]:
+        data: dict[str, object] = {"documents": self.documents, "errors": self.errors}
+        if self.explain:
+            data["explain"] = self.explain
+        return data
+
+
+def translate_file(path: Path, resolver: MappingResolver, *, partner_id: str | None = None,
+                   partner_lookup: PartnerLookup | None = None, explain: bool = False) -> TranslateReport:
+    report = TranslateReport()
+    partner = partner_id
+    for event in read_events(path):
+        if isinstance(event, TransactionSet):
+            _translate_set(event, resolver, partner, explain, report)
+        elif isinstance(event, InterchangeHeader):
+            partner = partner_id or (partner_lookup(event.sender_qualifier, event.sender_id)
+                                     if partner_lookup else None)
+        elif isinstance(event, GroupEnd | InterchangeEnd):
+            report.add_errors(event.errors, isa13=event.header.segment[13] if isinstance(event, InterchangeEnd)
+                              else event.header.interchange.control_number)
+        elif isinstance(event, FileError):
+            report.add_errors([event.error])
+    return report
+
+
+def _translate_set(tx: TransactionSet, resolver: MappingResolver, partner: str | None, explain: bool,
+                   report: TranslateReport) -> None:
+    evaluation = evaluate_set(tx, resolver, partner, explain=explain)
+    where = {"isa13": tx.interchange.control_number, "gs06": tx.group.control_number, "st02": tx.control_number,
+             "set_id": tx.id}
+    if evaluation.errors:
+        report.add_errors(evaluation.errors, **where)
+        return
+    document = evaluation.document
+    report.documents.append(document.to_json_dict())  # type: ignore[union-attr]
+    if explain:
+        files = [str(f) for f in evaluation.mapping.source_files] if evaluation.mapping else []
+        report.explain.append({**where, "mapping_files": files,
+                               "fields": [_trace_dict(t) for t in evaluation.explain]})
+
+
+def _trace_dict(trace: object) -> dict[str, object]:
+    to_dict = getattr(trace, "to_dict", None)
+    return to_dict() if callable(to_dict) else dict(vars(trace))
