@@ -1,0 +1,118 @@
+"""A compiled mapping and how it is applied to one X12 transaction set.
+
+``load_mapping`` reads a mapping file (following ``extends``), validates it and
+compiles it once; ``CompiledMapping.apply`` is then a loop grouping pass plus the
+compiled field evaluators, and a single pydantic validation of the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from edi.canonical import PurchaseOrder
+from edi.errors import EdiError
+from edi.mapping.compiler import Compiler, FieldTable
+from edi.mapping.errors import MappingError
+from edi.mapping.loader import read_chain, validate_mapping
+from edi.mapping.loops import LoopNode, build_tree, group
+from edi.mapping.model import LoopDef, MappingFile
+from edi.mapping.results import MapResult, Run
+from edi.mapping.yamlsrc import YamlMap, YamlPath, format_path, locate
+from edi.x12.model import TransactionSet
+
+
+class CompiledMapping:
+    """A mapping ready to apply: loop tables and field evaluators built once."""
+
+    def __init__(self, mapping: MappingFile, raw: YamlMap, source_files: tuple[Path, ...]) -> None:
+        self.transaction_set = mapping.transaction_set
+        self.versions: tuple[str, ...] = tuple(mapping.versions)
+        self.description = mapping.description
+        self.source_files = source_files
+        _check_loops(mapping.loops, raw, ("loops",))
+        self._tree: LoopNode = build_tree(mapping.loops)
+        self._fields: FieldTable = Compiler(mapping, raw, self._tree).fields(
+            mapping.fields, PurchaseOrder, self._tree, ("fields",))
+
+    def handles(self, version: str) -> bool:
+        """Whether GS08 ``version`` starts with one of the declared version prefixes."""
+        return version.startswith(self.versions)
+
+    def apply(self, tx: TransactionSet, *, partner: str | None = None, explain: bool = False) -> MapResult:
+        """Map ``tx`` to a canonical purchase order; errors are collected, never raised."""
+        if tx.id != self.transaction_set:
+            return MapResult(None, [EdiError("MAP_NO_MAPPING", f"this mapping is for {self.transaction_set}, "
+                                             f"not {tx.id!r}", segment_position=1, segment_id="ST",
+                                             element_position=1, bad_value=tx.id)])
+        run = Run(tx.segments, explain)
+        root = group(tx.segments, self._tree)
+        data: dict[str, Any] = {name: ev(root, root, run, "") for name, ev in self._fields}
+        explain_list = run.traces if run.traces is not None else []
+        if run.errors:
+            return MapResult(None, run.errors, explain_list)
+        data["type"] = "purchase_order"
+        data["partner"] = partner
+        data["envelope"] = envelope_of(tx)
+        try:
+            document = PurchaseOrder.model_validate(data)
+        except ValidationError as exc:
+            return MapResult(None, _model_errors(exc), explain_list)
+        return MapResult(document, [], explain_list)
+
+
+def envelope_of(tx: TransactionSet) -> dict[str, str]:
+    """The envelope part of the canonical document, from ISA/GS/ST."""
+    isa = tx.interchange
+    return {
+        "interchange_control_number": isa.control_number,
+        "group_control_number": tx.group.control_number,
+        "set_control_number": tx.control_number,
+        "sender_id": f"{isa.sender_qualifier}:{isa.sender_id}",
+        "receiver_id": f"{isa.receiver_qualifier}:{isa.receiver_id}",
+        "version": tx.group.version,
+    }
+
+
+def _model_errors(exc: ValidationError) -> list[EdiError]:
+    """Values the compiled rules let through but the canonical model refuses (e.g. an unbounded string)."""
+    errors = []
+    for problem in exc.errors(include_url=False):
+        path = format_path(tuple(p for p in problem["loc"] if isinstance(p, (str, int))))
+        errors.append(EdiError("MAP_INVALID_VALUE", f"{path}: {problem['msg']}", extra={"field": path}))
+    return errors
+
+
+def _check_loops(loops: Mapping[str, LoopDef], raw: YamlMap, path: YamlPath) -> None:
+    """Loop definitions the grouping pass could not follow: a loop listing its own start, twin starts."""
+    starts: dict[str, str] = {}
+    for name, loop in loops.items():
+        here = (*path, name)
+        start = loop.start or name
+        if start in loop.members:
+            raise _error(raw, (*here, "members"), f"loop {name} lists its own start segment {start} as a member")
+        if start in starts:
+            raise _error(raw, here, f"loops {starts[start]} and {name} both start with segment {start}")
+        starts[start] = name
+        _check_loops(loop.loops, raw, (*here, "loops"))
+
+
+def _error(raw: YamlMap, path: YamlPath, message: str) -> MappingError:
+    file, line = locate(raw, path)
+    return MappingError(file, format_path(path), line, message)
+
+
+def load_mapping(path: Path, roots: Sequence[Path]) -> CompiledMapping:
+    """Read, merge (``extends`` resolved against ``roots``), validate and compile a mapping file.
+
+    Raises :class:`~edi.mapping.errors.MappingError` naming the file, YAML path and line.
+    """
+    raw, files = read_chain(path, roots)
+    mapping = validate_mapping(raw)
+    return CompiledMapping(mapping, raw, files)
+
+
+__all__ = ["CompiledMapping", "MapResult", "envelope_of", "load_mapping"]
