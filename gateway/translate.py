@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from edi.errors import EdiError
+from edi.x12.isa_fields import check_isa_fields
 from edi.x12.model import FileError, GroupEnd, InterchangeEnd, InterchangeHeader, TransactionSet
 from edi.x12.reader import read_events
 from gateway.evaluate import evaluate_set
@@ -39,6 +40,7 @@ def translate_file(path: Path, resolver: MappingResolver, *, partner_id: str | N
         if isinstance(event, TransactionSet):
             _translate_set(event, resolver, partner, explain, report)
         elif isinstance(event, InterchangeHeader):
+            report.add_errors(check_isa_fields(event), isa13=event.control_number)
             partner = partner_id or (partner_lookup(event.sender_qualifier, event.sender_id)
                                      if partner_lookup else None)
         elif isinstance(event, GroupEnd | InterchangeEnd):

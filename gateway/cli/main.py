@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 
 from gateway.cli import ledger_cmds, partner_cmds
@@ -49,14 +48,14 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=os.environ.get("EDIPULSE_LOG", "WARNING"), format="%(levelname)s %(name)s: %(message)s")
     try:
         result = app(args=argv, prog_name="edipulse", standalone_mode=False)
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         return exc.exit_code
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
-    except click.exceptions.Abort:
+    except typer.Abort:
         error_line("aborted")
         return 1
+    except typer.TyperException as exc:  # usage errors: bad option, bad parameter
+        exc.show()  # type: ignore[attr-defined]
+        return getattr(exc, "exit_code", 2)
     except GatewayError as exc:
         error_line(str(exc))
         return exc.exit_code

@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from edi.errors import EdiError
 from edi.x12.ack import ack_status_of
+from edi.x12.isa_fields import check_isa_fields
 from edi.x12.model import GroupEnd, GroupHeader, InterchangeEnd, InterchangeHeader, TransactionSet
 from erp_core.services import partners as erp_partners
 from gateway.context import Context
@@ -57,8 +58,10 @@ class InterchangeProcessor:
         self.interchanges.append(message)
         refusal = self._admit(run)
         if refusal is not None:
-            status, error = refusal
-            store.move(self.session, message, status, errors=[error])
+            status, errors = refusal
+            store.move(self.session, message, status, errors=errors)
+            if run.partner_id and status != DUPLICATE:
+                self._answer_with_ta1(run, message, errors[0])
         self.session.commit()
 
     def _interchange_row(self, header: InterchangeHeader) -> Message:
@@ -76,24 +79,27 @@ class InterchangeProcessor:
             receiver=f"{header.receiver_qualifier}:{header.receiver_id}", isa13=header.control_number,
             version=header.version, offset=header.offset, status=RECEIVED)
 
-    def _admit(self, run: InterchangeRun) -> tuple[str, EdiError] | None:
-        """Decide whether the interchange is processed; returns (status, error) when refused."""
+    def _admit(self, run: InterchangeRun) -> tuple[str, list[EdiError]] | None:
+        """Decide whether the interchange is processed; returns (status, errors) when refused."""
         header, us = run.header, self.ctx.settings.gateway
         partner = erp_partners.find_partner_by_x12(self.session, header.sender_qualifier, header.sender_id)
         if partner is None:
-            return REFUSED, EdiError("PARTNER_UNKNOWN", f"sender {header.sender_qualifier}:{header.sender_id} is "
-                                     "not a configured partner (add it with 'edipulse partners add')")
+            return REFUSED, [EdiError("PARTNER_UNKNOWN", f"sender {header.sender_qualifier}:{header.sender_id} is "
+                                      "not a configured partner (add it with 'edipulse partners add')")]
         run.partner_id = partner.id
         run.ack_preference = partner.ack_preference
         run.message.partner_id = partner.id
         if (header.receiver_qualifier, header.receiver_id) != (us.qualifier, us.isa_id):
-            return REFUSED, EdiError("ISA_RECEIVER_UNKNOWN", f"interchange is addressed to "
-                                     f"{header.receiver_qualifier}:{header.receiver_id}, we are {us.x12_id}")
+            return REFUSED, [EdiError("ISA_RECEIVER_UNKNOWN", f"interchange is addressed to "
+                                      f"{header.receiver_qualifier}:{header.receiver_id}, we are {us.x12_id}")]
+        invalid = check_isa_fields(header)
+        if invalid:
+            return ERROR, invalid
         earlier = store.claim_interchange(self.session, run.message.sender or "", header.control_number,
                                           run.message.id)
         if earlier is not None:
-            return DUPLICATE, EdiError("DUPLICATE_INTERCHANGE", f"ISA13 {header.control_number} from "
-                                       f"{run.message.sender} was already received as message #{earlier}")
+            return DUPLICATE, [EdiError("DUPLICATE_INTERCHANGE", f"ISA13 {header.control_number} from "
+                                        f"{run.message.sender} was already received as message #{earlier}")]
         run.accepting = True
         return None
 
@@ -126,15 +132,20 @@ class InterchangeProcessor:
         """Roll back everything of the interchange and answer it with a rejecting TA1."""
         self.session.rollback()
         message = self.session.get(Message, run.message.id)
-        assert message is not None
+        if message is None:  # committed in start(); its absence is a broken database
+            raise LookupError(f"interchange message #{run.message.id} vanished")
         store.move(self.session, message, ERROR, errors=errors)
-        note = errors[0].spec.ta1
-        ta1 = ta1_reply(run.header, note)
-        if ta1 is not None and run.partner_id:
-            ack = create_ack(self.session, self.ctx.archive, self.ctx.settings.gateway,
-                             AckRequest(run.partner_id, run.ack_preference, run.header, [], ta1, message.id))
-            message.ack_message_id = ack.id if ack else None
+        self._answer_with_ta1(run, message, errors[0])
         self.session.commit()
+
+    def _answer_with_ta1(self, run: InterchangeRun, message: Message, error: EdiError) -> None:
+        """A rejecting TA1 with the error's note code, when the ISA allows one to be built."""
+        ta1 = ta1_reply(run.header, error.spec.ta1)
+        if ta1 is None or not run.partner_id:
+            return
+        ack = create_ack(self.session, self.ctx.archive, self.ctx.settings.gateway,
+                         AckRequest(run.partner_id, run.ack_preference, run.header, [], ta1, message.id))
+        message.ack_message_id = ack.id if ack else None
 
     # -- groups and sets ---------------------------------------------------------
     def start_group(self, header: GroupHeader) -> None:

@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -91,14 +91,17 @@ def insert_set_rows(session: Session, rows: Sequence[SetRow], ack_message_id: in
         "errors_json": errors_json(r.errors), "ack_code": r.ack_code, "ack_message_id": ack_message_id,
         "attempts": 1, "created_at": now, "updated_at": now,
     } for r in rows]
-    ids = session.execute(insert(Message).returning(Message.id, sort_by_parameter_order=True), values).scalars()
+    connection = session.connection()  # Core, not the ORM bulk path: one multi-row INSERT per batch
+    message_table = Message.__table__  # type: ignore[attr-defined]
+    ids = connection.execute(message_table.insert().returning(message_table.c.id, sort_by_parameter_order=True),
+                             values).scalars().all()
     events = []
     for message_id, row in zip(ids, rows, strict=True):
         detail = str(row.errors[0]) if row.errors else None
         events.extend({"message_id": message_id, "status": status, "at": now,
                        "detail": detail if i == len(row.history) - 1 else None}
                       for i, status in enumerate(row.history))
-    session.execute(insert(MessageEvent), events)
+    connection.execute(MessageEvent.__table__.insert(), events)  # type: ignore[attr-defined]
 
 
 def claim_interchange(session: Session, sender: str, isa13: str, message_id: int) -> int | None:

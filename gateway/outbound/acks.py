@@ -103,9 +103,15 @@ def create_ack(session: Session, archive: Archive, us: GatewayIdentity, request:
 
 
 def ta1_reply(header: InterchangeHeader, note_code: str | None) -> Segment | None:
-    """The TA1 the sender gets: rejected with ``note_code``, or accepted when it asked (ISA14=1)."""
-    if note_code:
-        return build_ta1(header.control_number, header.date, header.time, accepted=False, note_code=note_code)
-    if header.ack_requested == "1":
-        return build_ta1(header.control_number, header.date, header.time, accepted=True, note_code="000")
-    return None
+    """The TA1 the sender gets: rejected with ``note_code``, or accepted when it asked (ISA14=1).
+
+    None when no TA1 is due, or when the ISA's own control number, date or time are too
+    broken to be echoed in one (the ledger still records the rejection).
+    """
+    if not note_code and header.ack_requested != "1":
+        return None
+    try:
+        return build_ta1(header.control_number, header.date, header.time, accepted=not note_code,
+                         note_code=note_code or "000")
+    except ValueError:
+        return None

@@ -1,0 +1,125 @@
+"""The command line as a user meets it: dry-run translate, configuration errors, exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from support import DATA, CliResult, Workdir
+
+PO_4010 = DATA / "gateway" / "acme-850-4010.x12"
+
+
+def test_translate_without_any_configuration_writes_nothing(
+    cli: Callable[..., CliResult], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("EDIPULSE_CONFIG", raising=False)
+    result = cli("translate", PO_4010, "--json")
+    assert result.code == 0, result.err
+    report = json.loads(result.out)
+    assert report["errors"] == []
+    first, second = report["documents"]
+    assert first["type"] == "purchase_order" and first["partner"] is None
+    assert first["po_number"] == "4500012345" and first["order_date"] == "2026-11-20"
+    assert first["ship_to"]["city"] == "SAN DIEGO" and first["bill_to"]["postal_code"] == "55440"
+    line = first["lines"][2]
+    assert line["quantity"] == "75.5" and line["unit_price"] == "112.00" and line["gtin"] == "00812345000030"
+    assert first["envelope"]["interchange_control_number"] == "000000101"
+    assert second["po_number"] == "4500012346"
+    assert list(tmp_path.iterdir()) == [], "a dry run must not create files"
+
+
+def test_translate_uses_partner_from_the_database(workdir: Workdir) -> None:
+    result = workdir.run("translate", PO_4010, "--json")
+    assert result.code == 0, result.err
+    assert {d["partner"] for d in json.loads(result.out)["documents"]} == {"acme"}
+    assert workdir.run("orders", "--json").out.strip() == "[]", "translate books nothing"
+
+
+def test_translate_explain_names_mapping_file_and_rule(workdir: Workdir) -> None:
+    result = workdir.run("translate", PO_4010, "--json", "--explain")
+    assert result.code == 0, result.err
+    explain = json.loads(result.out)["explain"][0]
+    assert any(f.endswith("default/850.yaml") for f in explain["mapping_files"])
+    fields = {f["field"]: f for f in explain["fields"]}
+    assert "po_number" in fields and fields["po_number"]["value"] == "4500012345"
+
+
+def test_translate_bad_file_gives_coded_errors_and_exit_1(cli: Callable[..., CliResult], tmp_path: Path) -> None:
+    bad = tmp_path / "bad.x12"
+    bad.write_text(PO_4010.read_text().replace("GE*2*101", "GE*3*101"))
+    result = cli("translate", bad, "--json")
+    assert result.code == 1
+    codes = [e["code"] for e in json.loads(result.out)["errors"]]
+    assert codes == ["GE_COUNT_MISMATCH"]
+    assert result.err.startswith("error: GE_COUNT_MISMATCH")
+
+
+def test_missing_file_is_exit_4(cli: Callable[..., CliResult], tmp_path: Path) -> None:
+    result = cli("translate", tmp_path / "nope.x12")
+    assert result.code == 4 and "no such file" in result.err
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("gateway:\n  x12_id: ZZ:US\nbogus: 1\n", "bogus: Extra inputs are not permitted"),
+    ("gateway:\n  x12_id: nonsense\n", "gateway.x12_id"),
+    ("gateway: [unclosed\n", "not valid YAML"),
+    ("database:\n  url: sqlite:///x.db\n", "gateway: Field required"),
+    ("gateway:\n  x12_id: ZZ:US\ndatabase:\n  url: postgresql://u:secret@h/db\n", "must not carry a password"),
+])
+def test_config_errors_are_precise_and_exit_3(cli: Callable[..., CliResult], tmp_path: Path, text: str,
+                                              expected: str) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(text)
+    result = cli("--config", config, "orders")
+    assert result.code == 3
+    assert expected in result.err and str(config) in result.err
+    assert len(result.err.strip().splitlines()) == 1
+
+
+def test_config_from_environment_variable(cli: Callable[..., CliResult], workdir: Workdir,
+                                          monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("EDIPULSE_CONFIG", str(workdir.config))
+    result = cli("partners", "--json")
+    assert result.code == 0, result.err
+    assert [p["id"] for p in json.loads(result.out)] == ["acme"]
+
+
+def test_partner_with_bad_x12_id_is_a_usage_error(workdir: Workdir) -> None:
+    result = workdir.run("partners", "add", "beta", "--x12", "ACME")
+    assert result.code == 2 and "QUAL:ID" in result.err
+
+
+def test_duplicate_partner_is_refused(workdir: Workdir) -> None:
+    result = workdir.run("partners", "add", "acme2", "--x12", "ZZ:ACMEMED")
+    assert result.code != 0 and "Traceback" not in result.err
+    assert "ZZ:ACMEMED" in result.err
+
+
+def test_console_script_runs_the_gateway_once(tmp_path: Path) -> None:
+    """The installed `edipulse` entry point, as a separate process, on a fresh directory."""
+    exe = Path(sys.executable).with_name("edipulse")
+    if not exe.exists():
+        pytest.skip("edipulse console script not installed next to this interpreter")
+    env = {**os.environ, "EDIPULSE_CONFIG": ""}
+    root = tmp_path / "site"
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(exe), *args], cwd=root if root.exists() else tmp_path, env=env,
+                              capture_output=True, text=True, timeout=120, check=False)
+
+    assert run("init", str(root), "--x12-id", "ZZ:EDIPULSE").returncode == 0
+    assert run("partners", "add", "acme", "--x12", "ZZ:ACMEMED").returncode == 0
+    (root / "inbox" / "po.x12").write_bytes(PO_4010.read_bytes())
+    done = run("run", "--once")
+    assert done.returncode == 0, done.stderr
+    assert list((root / "outbox" / "acme").glob("997-*.x12"))
+    listed = json.loads(run("orders", "--json").stdout)
+    assert sorted(o["po_number"] for o in listed) == ["4500012345", "4500012346"]
