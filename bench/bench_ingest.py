@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from gen_x12 import write_850_interchange  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
+from erp_core.services import orders as erp_orders  # noqa: E402
 from erp_core.services import partners as erp_partners  # noqa: E402
 from gateway.app import Gateway  # noqa: E402
 from gateway.context import Context  # noqa: E402
@@ -52,6 +53,9 @@ def run_once(source: Path, pos: int, profile: bool) -> float:
         elapsed = time.perf_counter() - start
         assert report.processed and not report.processed[0].errors, report.processed
         assert len(report.delivered) == 1, "one 997 expected"
+        with Session(gateway.ctx.engine) as session:
+            booked = len(erp_orders.list_orders(session, limit=pos + 1))
+        assert booked == pos, f"only {booked} of {pos} orders were booked"
         gateway.ctx.close()
         if profiler:
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)

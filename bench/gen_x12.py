@@ -17,13 +17,14 @@ import argparse
 import re
 from typing import TextIO
 
-# (buyer part, vendor part, GTIN, description, unit price) of a small device catalogue.
+# (buyer part, vendor part, GTIN with a valid GS1 check digit, description, unit price) of a small
+# device catalogue.
 _CATALOGUE = (
-    ("CATH-7F-110", "CM-44810", "00812345000014", "CATHETER 7FR 110CM STERILE", "18.75"),
-    ("GW-035-150", "CM-22105", "00812345000021", "GUIDEWIRE 035 150CM PTFE", "4.20"),
-    ("SHTH-6F-11", "CM-31877", "00812345000038", "INTRODUCER SHEATH 6FR 11CM", "9.95"),
-    ("STPC-3WAY", "CM-10442", "00812345000045", "STOPCOCK 3-WAY LUER LOCK", "0.85"),
-    ("SYR-10ML-LL", "CM-50310", "00812345000052", "SYRINGE 10ML LUER LOCK", "0.32"),
+    ("CATH-7F-110", "CM-44810", "00812345000016", "CATHETER 7FR 110CM STERILE", "18.75"),
+    ("GW-035-150", "CM-22105", "00812345000023", "GUIDEWIRE 035 150CM PTFE", "4.20"),
+    ("SHTH-6F-11", "CM-31877", "00812345000030", "INTRODUCER SHEATH 6FR 11CM", "9.95"),
+    ("STPC-3WAY", "CM-10442", "00812345000047", "STOPCOCK 3-WAY LUER LOCK", "0.85"),
+    ("SYR-10ML-LL", "CM-50310", "00812345000054", "SYRINGE 10ML LUER LOCK", "0.32"),
 )
 _VERSIONS = {"004010": ("00401", "U"), "005010": ("00501", "^")}
 _DATE, _TIME = "20261120", "1015"
