@@ -1,0 +1,120 @@
+"""Validated input models for erp_core services.
+
+Callers (the gateway, a CSV import, a UI) convert their own documents into these;
+erp_core never sees X12. Length limits mirror the column sizes so that an oversize
+value is rejected here on every backend (SQLite does not enforce VARCHAR lengths;
+PostgreSQL would fail the whole batch with a ``DataError``).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from erp_core.gtin import normalize_gtin
+from erp_core.models import AckPreference, OrderPurpose
+
+PartnerSlug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")]
+X12Qualifier = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=2)]
+X12Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=15)]
+Gtin = Annotated[str, AfterValidator(normalize_gtin)]
+Uom = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=8)]
+CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+PartNumber = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=48)]
+Quantity = Annotated[Decimal, Field(gt=0, max_digits=18, decimal_places=6)]
+Price = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=6)]
+
+
+def _text(max_length: int) -> object:
+    return StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class X12AddressInput(_Input):
+    """An interchange address: ISA05/ISA06 (or ISA07/ISA08), without padding."""
+
+    qualifier: X12Qualifier
+    x12_id: X12Id
+
+
+class PartnerInput(_Input):
+    """A new trading partner and the interchange addresses it sends from.
+
+    ``x12_ids`` may be empty for a partner that does not trade X12 (yet).
+    """
+
+    partner_id: PartnerSlug
+    name: Annotated[str, _text(200)]
+    x12_ids: tuple[X12AddressInput, ...] = ()
+    gs_id: Annotated[str, _text(15)] | None = None
+    ack_preference: AckPreference = "auto"
+
+
+class PartnerUpdate(_Input):
+    """Changes to a partner; a field left at None stays as it is."""
+
+    name: Annotated[str, _text(200)] | None = None
+    gs_id: Annotated[str, _text(15)] | None = None
+    ack_preference: AckPreference | None = None
+
+
+class ItemInput(_Input):
+    """A new item; ``gtin`` may be GTIN-8/12/13/14 and is stored as 14 digits."""
+
+    item_number: PartNumber
+    description: Annotated[str, _text(255)]
+    gtin: Gtin | None = None
+    uom: Uom = "EA"
+
+
+class PartyInput(_Input):
+    """A named address (ship-to, bill-to) as the buyer sent it."""
+
+    name: Annotated[str, _text(60)] | None = None
+    id_qualifier: Annotated[str, _text(2)] | None = None
+    id_code: Annotated[str, _text(80)] | None = None
+    address1: Annotated[str, _text(55)] | None = None
+    address2: Annotated[str, _text(55)] | None = None
+    city: Annotated[str, _text(30)] | None = None
+    state: Annotated[str, _text(2)] | None = None
+    postal_code: Annotated[str, _text(15)] | None = None
+    country: Annotated[str, _text(3)] | None = None
+
+
+class OrderLineInput(_Input):
+    """One ordered line.
+
+    Lines are numbered by position when booked (``line_no`` 1..n); the buyer's own
+    line identifier, which may be absent, repeated or alphanumeric, is kept in
+    ``buyer_line_ref`` for echoing back in acknowledgements and ship notices.
+    """
+
+    buyer_line_ref: Annotated[str, _text(20)] | None = None
+    buyer_part: PartNumber | None = None
+    vendor_part: PartNumber | None = None
+    gtin: Gtin | None = None
+    description: Annotated[str, _text(255)] | None = None
+    quantity: Quantity
+    uom: Uom
+    unit_price: Price | None = None
+    requested_date: date | None = None
+
+
+class OrderInput(_Input):
+    """A purchase order to book; ``source_ref`` is an opaque id chosen by the caller."""
+
+    partner_id: PartnerSlug
+    po_number: Annotated[str, _text(35)]
+    order_date: date
+    purpose: OrderPurpose = "original"
+    currency: CurrencyCode = "USD"
+    ship_to: PartyInput | None = None
+    bill_to: PartyInput | None = None
+    lines: Annotated[tuple[OrderLineInput, ...], Field(min_length=1)]
+    source_ref: Annotated[str, _text(128)] | None = None

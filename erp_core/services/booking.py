@@ -1,0 +1,322 @@
+"""Booking purchase orders in bulk.
+
+The gateway books thousands of orders per second, so this module works in batches
+with SQLAlchemy Core rather than one ORM object per row. Per batch it runs one
+pre-query for POs already booked, the item-resolution queries (cross-references,
+then items by number and GTIN), and inside one SAVEPOINT three executemany
+INSERTs (orders, parties, lines) plus one query reading the new order ids back.
+
+"Never booked twice" rests on the ``uq_erp_sales_order_partner_po`` constraint, not
+on the pre-query: when a concurrent worker books the same PO between our pre-query
+and our INSERT, the batch's SAVEPOINT is rolled back and the batch is retried one
+order per SAVEPOINT, so only the raced orders become duplicates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import Connection, Table, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from erp_core.errors import UnknownPartnerError
+from erp_core.inputs import OrderInput, OrderLineInput, PartyInput
+from erp_core.models import Item, ItemXref, Partner, SalesOrder, SalesOrderLine, SalesOrderParty
+from erp_core.types import utc_now
+
+OrderKey = tuple[str, str]  # (partner_id, po_number)
+MatchedBy = Literal["xref", "vendor_part", "gtin"]
+
+DEFAULT_BATCH_SIZE = 500
+_IN_CHUNK = 1000  # values per IN (...) list: far below SQLite's and PostgreSQL's bind limits
+
+_ORDER: Table = SalesOrder.__table__  # type: ignore[assignment]
+_PARTY: Table = SalesOrderParty.__table__  # type: ignore[assignment]
+_LINE: Table = SalesOrderLine.__table__  # type: ignore[assignment]
+_ITEM: Table = Item.__table__  # type: ignore[assignment]
+_XREF: Table = ItemXref.__table__  # type: ignore[assignment]
+_PARTNER: Table = Partner.__table__  # type: ignore[assignment]
+
+
+@dataclass(frozen=True, slots=True)
+class LineResolution:
+    """How one line of a booked order was matched to an item (``item_id`` None: not matched)."""
+
+    line_no: int
+    item_id: int | None
+    matched_by: MatchedBy | None
+
+
+@dataclass(frozen=True, slots=True)
+class BookingResult:
+    """The outcome for one input order, in input order.
+
+    ``duplicate`` means the partner's PO number was booked before (by an earlier call,
+    a concurrent worker, or earlier in the same input); ``order_id`` is then that
+    existing order and ``lines`` is empty.
+    """
+
+    partner_id: str
+    po_number: str
+    order_id: int
+    status: Literal["booked", "duplicate"]
+    lines: tuple[LineResolution, ...] = ()
+
+    @property
+    def unresolved_line_nos(self) -> tuple[int, ...]:
+        """Line numbers that did not resolve to an item."""
+        return tuple(line.line_no for line in self.lines if line.item_id is None)
+
+
+@dataclass(frozen=True, slots=True)
+class _ItemIndex:
+    """Item ids for one batch, keyed the three ways a line can name an item."""
+
+    xref: dict[OrderKey, int]  # (partner_id, customer part) -> item id
+    by_number: dict[str, int]
+    by_gtin: dict[str, int]
+
+    def resolve(self, partner_id: str, line_no: int, line: OrderLineInput) -> LineResolution:
+        """Partner cross-reference first (the buyer's own number), then our item number, then GTIN."""
+        if line.buyer_part is not None and (item_id := self.xref.get((partner_id, line.buyer_part))) is not None:
+            return LineResolution(line_no, item_id, "xref")
+        if line.vendor_part is not None and (item_id := self.by_number.get(line.vendor_part)) is not None:
+            return LineResolution(line_no, item_id, "vendor_part")
+        if line.gtin is not None and (item_id := self.by_gtin.get(line.gtin)) is not None:
+            return LineResolution(line_no, item_id, "gtin")
+        return LineResolution(line_no, None, None)
+
+
+def book_orders(
+    session: Session, orders: Sequence[OrderInput], *, batch_size: int = DEFAULT_BATCH_SIZE
+) -> list[BookingResult]:
+    """Book ``orders``; one result per input order, in the same order.
+
+    Does not commit: the caller commits (or rolls back) together with its own work.
+    Raises ``UnknownPartnerError`` before writing anything if an order names a
+    partner that does not exist.
+
+    Orders are inserted sorted by (partner, PO number), whatever the input order:
+    two transactions booking overlapping POs then wait for each other in one
+    direction only, instead of deadlocking on PostgreSQL's unique index. (A caller
+    that books several times in one transaction, or locks other rows in between,
+    can still deadlock and should retry the transaction.)
+    """
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+    session.flush()
+    _require_partners(session.connection(), {order.partner_id for order in orders})
+    now = utc_now()
+    canonical = sorted(range(len(orders)), key=lambda i: (orders[i].partner_id, orders[i].po_number))
+    by_position: dict[int, BookingResult] = {}
+    for start in range(0, len(canonical), batch_size):
+        positions = canonical[start : start + batch_size]
+        batch_results = _book_batch(session, [orders[i] for i in positions], now)
+        by_position.update(zip(positions, batch_results, strict=True))
+    return [by_position[position] for position in range(len(orders))]
+
+
+def _book_batch(session: Session, batch: Sequence[OrderInput], now: datetime) -> list[BookingResult]:
+    connection = session.connection()
+    keys = [(order.partner_id, order.po_number) for order in batch]
+    known = _existing_order_ids(connection, keys)
+    fresh: dict[OrderKey, OrderInput] = {}
+    for key, order in zip(keys, batch, strict=True):
+        if key not in known and key not in fresh:
+            fresh[key] = order
+    resolutions = _resolve_lines(connection, fresh)
+    booked, raced = _insert_orders(session, fresh, resolutions, now)
+    known.update(raced)
+    results: list[BookingResult] = []
+    reported: set[OrderKey] = set()
+    for key in keys:
+        if key in booked and key not in reported:
+            reported.add(key)
+            results.append(BookingResult(key[0], key[1], booked[key], "booked", resolutions[key]))
+        else:
+            order_id = booked[key] if key in booked else known[key]
+            results.append(BookingResult(key[0], key[1], order_id, "duplicate"))
+    return results
+
+
+def _insert_orders(
+    session: Session,
+    fresh: dict[OrderKey, OrderInput],
+    resolutions: dict[OrderKey, tuple[LineResolution, ...]],
+    now: datetime,
+) -> tuple[dict[OrderKey, int], dict[OrderKey, int]]:
+    """Insert the batch in one SAVEPOINT; on a unique-key race, retry order by order.
+
+    Returns (booked: key -> new order id, raced: key -> id of the order another
+    transaction booked first).
+    """
+    if not fresh:
+        return {}, {}
+    try:
+        with session.begin_nested():
+            booked = _insert_rows(session.connection(), fresh, resolutions, now)
+    except IntegrityError:
+        # Someone booked one of these POs after our pre-query; find out which.
+        return _insert_one_by_one(session, fresh, resolutions, now)
+    return booked, {}
+
+
+def _insert_one_by_one(
+    session: Session,
+    fresh: dict[OrderKey, OrderInput],
+    resolutions: dict[OrderKey, tuple[LineResolution, ...]],
+    now: datetime,
+) -> tuple[dict[OrderKey, int], dict[OrderKey, int]]:
+    booked: dict[OrderKey, int] = {}
+    raced: dict[OrderKey, int] = {}
+    for key, order in fresh.items():
+        try:
+            with session.begin_nested():
+                booked.update(_insert_rows(session.connection(), {key: order}, resolutions, now))
+        except IntegrityError:
+            existing = _existing_order_ids(session.connection(), [key])
+            if key not in existing:
+                raise  # not a duplicate PO: a real integrity problem
+            raced[key] = existing[key]
+    return booked, raced
+
+
+def _insert_rows(
+    connection: Connection,
+    orders: dict[OrderKey, OrderInput],
+    resolutions: dict[OrderKey, tuple[LineResolution, ...]],
+    now: datetime,
+) -> dict[OrderKey, int]:
+    """Insert headers, then read their ids back by natural key, then parties and lines.
+
+    Reading the ids back is cheaper than ``INSERT ... RETURNING`` for many rows:
+    SQLite cannot return them in parameter order from one multi-row statement, so
+    SQLAlchemy would fall back to one statement per order.
+    """
+    connection.execute(insert(_ORDER), [_header_row(order, now) for order in orders.values()])
+    order_ids = _existing_order_ids(connection, orders)
+    party_rows: list[dict[str, Any]] = []
+    line_rows: list[dict[str, Any]] = []
+    for key, order in orders.items():
+        party_rows.extend(_party_rows(order, order_ids[key]))
+        line_rows.extend(_line_rows(order, order_ids[key], resolutions[key]))
+    if party_rows:
+        connection.execute(insert(_PARTY), party_rows)
+    connection.execute(insert(_LINE), line_rows)
+    return order_ids
+
+
+def _header_row(order: OrderInput, now: datetime) -> dict[str, Any]:
+    return {
+        "partner_id": order.partner_id,
+        "po_number": order.po_number,
+        "order_date": order.order_date,
+        "purpose": order.purpose,
+        "currency": order.currency,
+        "status": "booked",
+        "revision": 1,
+        "source_ref": order.source_ref,
+        "created_at": now,
+    }
+
+
+def _party_rows(order: OrderInput, order_id: int) -> Iterator[dict[str, Any]]:
+    parties: tuple[tuple[str, PartyInput | None], ...] = (("ship_to", order.ship_to), ("bill_to", order.bill_to))
+    for role, party in parties:
+        if party is not None:
+            yield {"order_id": order_id, "role": role, **party.model_dump()}
+
+
+def _line_rows(order: OrderInput, order_id: int, resolved: tuple[LineResolution, ...]) -> Iterator[dict[str, Any]]:
+    for line, resolution in zip(order.lines, resolved, strict=True):
+        yield {
+            "order_id": order_id,
+            "line_no": resolution.line_no,
+            "buyer_line_ref": line.buyer_line_ref,
+            "item_id": resolution.item_id,
+            "buyer_part": line.buyer_part,
+            "vendor_part": line.vendor_part,
+            "gtin": line.gtin,
+            "description": line.description,
+            "quantity": line.quantity,
+            "uom": line.uom,
+            "unit_price": line.unit_price,
+            "requested_date": line.requested_date,
+        }
+
+
+def _resolve_lines(
+    connection: Connection, orders: dict[OrderKey, OrderInput]
+) -> dict[OrderKey, tuple[LineResolution, ...]]:
+    index = _load_item_index(connection, orders.values())
+    return {
+        key: tuple(index.resolve(order.partner_id, n, line) for n, line in enumerate(order.lines, start=1))
+        for key, order in orders.items()
+    }
+
+
+def _load_item_index(connection: Connection, orders: Iterable[OrderInput]) -> _ItemIndex:
+    parts_by_partner: dict[str, set[str]] = {}
+    numbers: set[str] = set()
+    gtins: set[str] = set()
+    for order in orders:
+        parts = parts_by_partner.setdefault(order.partner_id, set())
+        for line in order.lines:
+            if line.buyer_part is not None:
+                parts.add(line.buyer_part)
+            if line.vendor_part is not None:
+                numbers.add(line.vendor_part)
+            if line.gtin is not None:
+                gtins.add(line.gtin)
+    xref: dict[OrderKey, int] = {}
+    for partner_id, parts in parts_by_partner.items():
+        for chunk in _chunks(parts):
+            query = select(_XREF.c.customer_part, _XREF.c.item_id).where(
+                _XREF.c.partner_id == partner_id, _XREF.c.customer_part.in_(chunk)
+            )
+            xref.update(((partner_id, part), item_id) for part, item_id in connection.execute(query))
+    by_number = _item_ids(connection, _ITEM.c.item_number, numbers)
+    by_gtin = _item_ids(connection, _ITEM.c.gtin, gtins)
+    return _ItemIndex(xref, by_number, by_gtin)
+
+
+def _item_ids(connection: Connection, column: Any, values: set[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for chunk in _chunks(values):
+        query = select(column, _ITEM.c.id).where(column.in_(chunk))
+        found.update((value, item_id) for value, item_id in connection.execute(query))
+    return found
+
+
+def _existing_order_ids(connection: Connection, keys: Iterable[OrderKey]) -> dict[OrderKey, int]:
+    """Ids of the orders among ``keys`` that are booked already (one query per partner and chunk)."""
+    pos_by_partner: dict[str, set[str]] = {}
+    for partner_id, po_number in keys:
+        pos_by_partner.setdefault(partner_id, set()).add(po_number)
+    found: dict[OrderKey, int] = {}
+    for partner_id, po_numbers in pos_by_partner.items():
+        for chunk in _chunks(po_numbers):
+            query = select(_ORDER.c.po_number, _ORDER.c.id).where(
+                _ORDER.c.partner_id == partner_id, _ORDER.c.po_number.in_(chunk)
+            )
+            found.update(((partner_id, po_number), order_id) for po_number, order_id in connection.execute(query))
+    return found
+
+
+def _require_partners(connection: Connection, partner_ids: set[str]) -> None:
+    known: set[str] = set()
+    for chunk in _chunks(partner_ids):
+        known.update(connection.execute(select(_PARTNER.c.id).where(_PARTNER.c.id.in_(chunk))).scalars())
+    missing = partner_ids - known
+    if missing:
+        raise UnknownPartnerError(frozenset(missing))
+
+
+def _chunks(values: Iterable[str]) -> Iterator[list[str]]:
+    ordered = sorted(values)
+    for start in range(0, len(ordered), _IN_CHUNK):
+        yield ordered[start : start + _IN_CHUNK]
