@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from sqlmodel import Session
@@ -16,7 +17,7 @@ from gateway.context import Context
 from gateway.errors import GatewayError, NotFoundError
 from gateway.inbound.process import FileOutcome, process_file
 from gateway.inbound.receive import receive_path
-from gateway.ledger import store
+from gateway.ledger import claims
 from gateway.ledger.models import RECEIVED, Message, ReceivedFile
 from gateway.outbound.deliver import deliver_pending
 
@@ -33,6 +34,8 @@ class RunReport:
 class Gateway:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
+        self.worker = claims.worker_id()
+        self.lease = timedelta(seconds=ctx.settings.run.lease_seconds)
 
     def ingest(self, paths: Iterable[Path], source: str = "cli") -> RunReport:
         """Receive the given files (kept in place) and process them."""
@@ -48,25 +51,29 @@ class Gateway:
     def poll_inbox(self) -> list[int]:
         """Receive every settled file of the inbox; each is removed only after it is committed."""
         received = []
+        self.ctx.inbox.release_claims(claims.is_dead_worker)
         for entry in self.ctx.inbox.ready(self.ctx.settings.run.settle_seconds):
-            result = receive_path(self.ctx, entry.path, f"inbox:{entry.relative}"[:64])
+            mine = self.ctx.inbox.claim(entry, self.worker)
+            if mine is None:  # another worker took it
+                continue
+            result = receive_path(self.ctx, mine.path, f"inbox:{entry.relative}"[:64])
             if result is not None:
                 received.append(result[0].id or 0)
-            self.ctx.inbox.remove(entry)
+            self.ctx.inbox.remove(mine)
         return received
 
     def run_once(self) -> RunReport:
         """Take in the inbox, process everything waiting (also after a crash), deliver acks."""
         report = RunReport(received=self.poll_inbox())
-        with Session(self.ctx.engine) as session:
-            waiting = [f.id or 0 for f in store.pending_files(session, [RECEIVED])]
-        self._process(waiting, report)
+        self._process(claims.claimable(self.ctx.engine, self.lease), report)
         report.delivered = deliver_pending(self.ctx)
         return report
 
     def _process(self, file_ids: Iterable[int], report: RunReport) -> None:
+        """Process the files this worker manages to claim (another worker may take some first)."""
         for file_id in file_ids:
-            report.processed.append(process_file(self.ctx, file_id))
+            if claims.claim(self.ctx.engine, file_id, self.worker, self.lease):
+                report.processed.append(process_file(self.ctx, file_id, worker=self.worker))
 
     def reprocess(self, message_id: int, *, force: bool = False) -> FileOutcome:
         """Run a file or an interchange again from its archived bytes (a set: its interchange)."""
@@ -84,7 +91,7 @@ class Gateway:
                 raise NotFoundError(f"message #{message.id} has no archived file to reprocess")
             offset = message.offset if message.kind == "interchange" else None
             file_id = message.file_id
-        outcome = process_file(self.ctx, file_id, only_offset=offset)
+        outcome = process_file(self.ctx, file_id, only_offset=offset, worker=self.worker)
         deliver_pending(self.ctx)
         return outcome
 

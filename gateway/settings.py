@@ -89,6 +89,7 @@ class LimitSettings(_Strict):
 class RunSettings(_Strict):
     poll_seconds: float = Field(default=5.0, gt=0)
     settle_seconds: float = Field(default=1.0, ge=0, description="a spooled file must keep its size this long")
+    lease_seconds: float = Field(default=900.0, gt=0, description="a worker's claim on a file expires after this")
 
 
 class Settings(_Strict):

@@ -2,9 +2,11 @@
 
 A file is picked up only when it is complete: names matching a temporary pattern are
 skipped, and its size and mtime must be unchanged over two looks ``settle`` seconds
-apart. The caller removes a file only after its bytes are durably stored elsewhere
-(:meth:`LocalFolder.remove`), and delivers outbound files atomically (temporary name,
-fsync, rename) so a partner never reads half a file.
+apart. Several workers may poll one folder: a worker first claims a file by renaming
+it into its own hidden folder, so exactly one of them takes it. The caller removes a
+file only after its bytes are durably stored elsewhere (:meth:`LocalFolder.remove`),
+and delivers outbound files atomically (temporary name, fsync, rename) so a partner
+never reads half a file.
 """
 
 from __future__ import annotations
@@ -12,11 +14,16 @@ from __future__ import annotations
 import fnmatch
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_TEMP_PATTERNS = (".*", "*.tmp", "*.part", "*.partial", "*.filepart", "*~")
+CLAIM_DIR = ".claimed"  # hidden, so never picked up as a new file
+
+
+def _safe(worker: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in worker)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +76,48 @@ class LocalFolder:
     def remove(self, entry: SpoolEntry) -> None:
         """Acknowledge a picked-up file (call only after it is durably stored)."""
         entry.path.unlink(missing_ok=True)
+        self._prune_claims(entry.path.parent)
+
+    def _prune_claims(self, folder: Path) -> None:
+        """Remove emptied claim folders, from ``folder`` up to ``.claimed`` itself."""
+        claims = self.root / CLAIM_DIR
+        while folder != self.root and claims in (folder, *folder.parents):
+            try:
+                folder.rmdir()  # only succeeds once empty; other workers' files keep theirs
+            except OSError:
+                return
+            folder = folder.parent
+
+    def claim(self, entry: SpoolEntry, worker: str) -> SpoolEntry | None:
+        """Move a ready file under ``.claimed/<worker>/`` (an atomic rename): one worker wins.
+
+        Returns the claimed entry, or None when another worker took the file first.
+        """
+        target = self.root / CLAIM_DIR / _safe(worker) / entry.relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.rename(entry.path, target)
+        except FileNotFoundError:
+            self._prune_claims(target.parent)
+            return None
+        return SpoolEntry(target, entry.relative, entry.size, entry.mtime_ns)
+
+    def release_claims(self, is_dead: Callable[[str], bool]) -> list[str]:
+        """Put back the files claimed by workers that died before storing them."""
+        released: list[str] = []
+        claims = self.root / CLAIM_DIR
+        if not claims.is_dir():
+            return released
+        for worker_dir in sorted(p for p in claims.iterdir() if p.is_dir()):
+            if not is_dead(worker_dir.name):
+                continue
+            for path in sorted(p for p in worker_dir.rglob("*") if p.is_file()):
+                relative = path.relative_to(worker_dir).as_posix()
+                back = self.root / relative
+                back.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(path, back)
+                released.append(relative)
+        return released
 
     def deliver(self, relative: str, data: bytes) -> Path:
         """Write ``data`` at ``relative`` below the root atomically; returns the final path."""

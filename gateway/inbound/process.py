@@ -12,7 +12,7 @@ from edi.x12.model import FileError, GroupEnd, GroupHeader, InterchangeEnd, Inte
 from edi.x12.reader import read_events
 from gateway.context import Context
 from gateway.inbound.interchange import InterchangeProcessor
-from gateway.ledger import store
+from gateway.ledger import claims, store
 from gateway.ledger.models import ERROR, PROCESSED, Message, ReceivedFile, utcnow
 
 
@@ -23,8 +23,12 @@ class FileOutcome:
     errors: list[EdiError] = field(default_factory=list)  # file-level errors
 
 
-def process_file(ctx: Context, file_id: int, *, only_offset: int | None = None) -> FileOutcome:
-    """Process every interchange of the file (or only the one at ``only_offset``)."""
+def process_file(ctx: Context, file_id: int, *, only_offset: int | None = None,
+                 worker: str | None = None) -> FileOutcome:
+    """Process every interchange of the file (or only the one at ``only_offset``).
+
+    ``worker`` holds the file's claim; it is renewed after every interchange.
+    """
     outcome = FileOutcome(file_id)
     with Session(ctx.engine, expire_on_commit=False) as session:
         row = session.get(ReceivedFile, file_id)
@@ -41,6 +45,9 @@ def process_file(ctx: Context, file_id: int, *, only_offset: int | None = None) 
                 outcome.errors.append(event.error)
             elif selected:
                 _dispatch(processor, event)
+                if worker and isinstance(event, InterchangeEnd):
+                    claims.renew(session, file_id, worker)
+                    session.commit()
         outcome.interchanges = [m.id for m in processor.interchanges if m.id is not None]
         _close_file(session, row, file_message, outcome.errors)
     return outcome
@@ -71,6 +78,7 @@ def _file_message(session: Session, file_id: int) -> Message:
 def _close_file(session: Session, row: ReceivedFile, message: Message, errors: list[EdiError]) -> None:
     row.status = ERROR if errors else PROCESSED
     row.processed_at = utcnow()
+    row.claimed_by = None
     if errors:
         row.error_code = errors[0].code
         row.error_message = str(errors[0])

@@ -13,7 +13,9 @@ from sqlmodel import Field, SQLModel
 RECEIVED, PARSED, MAPPED, BOOKED, ACKNOWLEDGED = "received", "parsed", "mapped", "booked", "acknowledged"
 ERROR, DUPLICATE, REFUSED, PENDING, SENT = "error", "duplicate", "refused", "pending", "sent"
 PROCESSED = "processed"  # a file whose interchanges were all handled
-STATUSES = (RECEIVED, PARSED, MAPPED, BOOKED, ACKNOWLEDGED, ERROR, DUPLICATE, REFUSED, PENDING, SENT, PROCESSED)
+PROCESSING = "processing"  # a file claimed by a worker
+STATUSES = (RECEIVED, PARSED, MAPPED, BOOKED, ACKNOWLEDGED, ERROR, DUPLICATE, REFUSED, PENDING, SENT, PROCESSED,
+            PROCESSING)
 
 
 def utcnow() -> datetime:
@@ -36,6 +38,8 @@ class ReceivedFile(SQLModel, table=True):
     error_message: str | None = Field(default=None, sa_column=Column(Text))
     received_at: datetime = Field(default_factory=utcnow)
     processed_at: datetime | None = None
+    claimed_by: str | None = Field(default=None, max_length=96)  # worker processing it: "host:pid"
+    claimed_at: datetime | None = None  # lease start, renewed as the worker commits interchanges
 
 
 class Message(SQLModel, table=True):

@@ -7,7 +7,7 @@ of work (an interchange is booked, logged and acknowledged in one transaction).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
@@ -20,7 +20,6 @@ from gateway.ledger.models import (
     InterchangeKey,
     Message,
     MessageEvent,
-    ReceivedFile,
     utcnow,
 )
 
@@ -167,8 +166,3 @@ def children(session: Session, message_id: int) -> list[Message]:
 def events(session: Session, message_id: int) -> list[MessageEvent]:
     return list(session.execute(select(MessageEvent).where(MessageEvent.message_id == message_id)
                                 .order_by(MessageEvent.id)).scalars())
-
-
-def pending_files(session: Session, statuses: Iterable[str]) -> list[ReceivedFile]:
-    return list(session.execute(select(ReceivedFile).where(ReceivedFile.status.in_(list(statuses)))
-                                .order_by(ReceivedFile.id)).scalars())

@@ -28,6 +28,8 @@ def upgrade() -> None:
         sa.Column("error_message", sa.Text(), nullable=True),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("processed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("claimed_by", sa.String(96), nullable=True),
+        sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=True),
     )
     op.create_index("ix_received_file_sha256", "received_file", ["sha256"])
     op.create_index("ix_received_file_status", "received_file", ["status"])
