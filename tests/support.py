@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from edi.x12.model import InterchangeEnd, TransactionSet
+from edi.x12.reader import read_events
 
 DATA = Path(__file__).resolve().parent / "data"
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
@@ -34,3 +38,41 @@ class Workdir:
         target = self.root / "inbox" / (name or source.name)
         shutil.copyfile(source, target)
         return target
+
+
+def ack_sets(path: Path) -> list[list[list[str]]]:
+    """The transaction sets of an acknowledgement file, checked for a sound envelope."""
+    sets = []
+    for event in read_events(path):
+        if isinstance(event, TransactionSet):
+            assert not event.errors, event.errors
+            sets.append(event.segments)
+        if isinstance(event, InterchangeEnd):
+            assert not event.errors, event.errors
+    return sets
+
+
+def tags(segments: list[list[str]], tag: str) -> list[list[str]]:
+    return [s for s in segments if s[0] == tag]
+
+
+def messages(wd: Workdir, *args: str) -> list[dict]:
+    result = wd.run("messages", "--json", *args)
+    assert result.code == 0, result.err
+    return json.loads(result.out)
+
+
+def orders(wd: Workdir) -> list[dict]:
+    result = wd.run("orders", "--json")
+    assert result.code == 0, result.err
+    return json.loads(result.out)
+
+
+def write_variant(tmp: Path, source: Path, name: str, *edits: tuple[str, str]) -> Path:
+    text = source.read_text()
+    for old, new in edits:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    target = tmp / name
+    target.write_text(text)
+    return target
