@@ -9,17 +9,11 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 
 from gateway.ledger import models
+from gateway.migrations.env_filter import include_ledger_object
 
 VERSION_TABLE = "alembic_version_gateway"
 config = context.config
 target_metadata = models.SQLModel.metadata
-
-
-def include_object(obj, name, type_, reflected, compare_to):  # noqa: ARG001 - alembic's signature
-    if type_ == "table":
-        return name in models.LEDGER_TABLES
-    table = getattr(obj, "table", None)
-    return table is None or table.name in models.LEDGER_TABLES
 
 
 def run_migrations() -> None:
@@ -35,7 +29,7 @@ def run_migrations() -> None:
 
 def _run(connection) -> None:
     context.configure(connection=connection, target_metadata=target_metadata, version_table=VERSION_TABLE,
-                      include_object=include_object, render_as_batch=connection.dialect.name == "sqlite")
+                      include_object=include_ledger_object, render_as_batch=connection.dialect.name == "sqlite")
     with context.begin_transaction():
         context.run_migrations()
 
