@@ -91,7 +91,7 @@ class Gateway:
                 raise NotFoundError(f"message #{message.id} has no archived file to reprocess")
             offset = message.offset if message.kind == "interchange" else None
             file_id = message.file_id
-        outcome = process_file(self.ctx, file_id, only_offset=offset, worker=self.worker)
+        outcome = process_file(self.ctx, file_id, only_offset=offset, worker=self.worker, redo_finished=True)
         deliver_pending(self.ctx)
         return outcome
 

@@ -76,3 +76,10 @@ def write_variant(tmp: Path, source: Path, name: str, *edits: tuple[str, str]) -
     target = tmp / name
     target.write_text(text)
     return target
+
+
+def interchange_copy(isa13: int, po_base: int) -> str:
+    """The sample 850 interchange with its own ISA13 and PO numbers (two POs: po_base, po_base + 1)."""
+    text = (DATA / "gateway" / "acme-850-4010.x12").read_text()
+    text = text.replace("*000000101*", f"*{isa13:09d}*").replace("IEA*1*000000101", f"IEA*1*{isa13:09d}")
+    return text.replace("4500012345", f"{po_base:010d}").replace("4500012346", f"{po_base + 1:010d}")

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
-from support import DATA
+from support import DATA, interchange_copy
 
 ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 PO_4010 = DATA / "gateway" / "acme-850-4010.x12"
@@ -63,14 +63,6 @@ def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(EXE), *args], env=env, capture_output=True, text=True, timeout=300, check=False)
 
 
-def _interchange(isa13: int, po_base: int) -> str:
-    """A copy of the sample 850 interchange with its own ISA13/GS06 and PO numbers."""
-    text_ = PO_4010.read_text()
-    text_ = text_.replace("*000000101*", f"*{isa13:09d}*").replace("IEA*1*000000101", f"IEA*1*{isa13:09d}")
-    text_ = text_.replace("4500012345", f"{po_base:010d}").replace("4500012346", f"{po_base + 1:010d}")
-    return text_
-
-
 def test_gateway_runs_on_postgresql(tmp_path: Path, pg_url: str) -> None:
     root, env = _site(tmp_path, pg_url)
     assert _run(env, "partners", "add", "acme", "--x12", "ZZ:ACMEMED").returncode == 0
@@ -87,9 +79,9 @@ def test_two_workers_share_the_inbox_without_double_booking(tmp_path: Path, pg_u
     assert _run(env, "partners", "add", "acme", "--x12", "ZZ:ACMEMED").returncode == 0
     distinct = 24
     for n in range(distinct):
-        (root / "inbox" / f"po-{n:02d}.x12").write_text(_interchange(1000 + n, 7_000_000_000 + 10 * n))
+        (root / "inbox" / f"po-{n:02d}.x12").write_text(interchange_copy(1000 + n, 7_000_000_000 + 10 * n))
     for n in range(6):  # resubmissions of interchanges already in the inbox
-        (root / "inbox" / f"again-{n}.x12").write_text(_interchange(1000 + n, 7_000_000_000 + 10 * n))
+        (root / "inbox" / f"again-{n}.x12").write_text(interchange_copy(1000 + n, 7_000_000_000 + 10 * n))
     workers = [subprocess.Popen([str(EXE), "run", "--once"], env=env, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True) for _ in range(2)]
     for worker in workers:

@@ -42,17 +42,28 @@ class InterchangeRun:
 class InterchangeProcessor:
     """Feed it the reader's events for one file; it books, logs and acknowledges."""
 
-    def __init__(self, ctx: Context, session: Session, file_id: int, file_message_id: int) -> None:
+    def __init__(self, ctx: Context, session: Session, file_id: int, file_message_id: int, *,
+                 redo_finished: bool = False) -> None:
         self.ctx = ctx
         self.session = session
         self.file_id = file_id
         self.file_message_id = file_message_id
+        # A worker resuming a file after a crash skips interchanges that already reached a final
+        # status (they were committed with their acknowledgement); only an explicit reprocess redoes them.
+        self.redo_finished = redo_finished
         self.run: InterchangeRun | None = None
         self.interchanges: list[Message] = []
 
     # -- interchange ---------------------------------------------------------------
     def start(self, header: InterchangeHeader) -> None:
-        message = self._interchange_row(header)
+        existing = self.session.execute(select(Message).where(
+            Message.file_id == self.file_id, Message.kind == "interchange", Message.offset == header.offset)
+        ).scalar_one_or_none()
+        if existing is not None and existing.status != RECEIVED and not self.redo_finished:
+            self.run = InterchangeRun(header, existing)  # finished before a crash: nothing to do
+            self.interchanges.append(existing)
+            return
+        message = self._interchange_row(header, existing)
         run = InterchangeRun(header, message)
         self.run = run
         self.interchanges.append(message)
@@ -64,11 +75,8 @@ class InterchangeProcessor:
                 self._answer_with_ta1(run, message, errors[0])
         self.session.commit()
 
-    def _interchange_row(self, header: InterchangeHeader) -> Message:
+    def _interchange_row(self, header: InterchangeHeader, existing: Message | None) -> Message:
         """The interchange's row: a re-run of the same file reuses it (attempts + 1)."""
-        existing = self.session.execute(select(Message).where(
-            Message.file_id == self.file_id, Message.kind == "interchange", Message.offset == header.offset)
-        ).scalar_one_or_none()
         if existing is not None:
             existing.attempts += 1
             store.move(self.session, existing, RECEIVED, detail=f"attempt {existing.attempts}")

@@ -24,10 +24,11 @@ class FileOutcome:
 
 
 def process_file(ctx: Context, file_id: int, *, only_offset: int | None = None,
-                 worker: str | None = None) -> FileOutcome:
+                 worker: str | None = None, redo_finished: bool = False) -> FileOutcome:
     """Process every interchange of the file (or only the one at ``only_offset``).
 
-    ``worker`` holds the file's claim; it is renewed after every interchange.
+    ``worker`` holds the file's claim; it is renewed after every interchange. Interchanges
+    that already reached a final status are skipped unless ``redo_finished`` (reprocess).
     """
     outcome = FileOutcome(file_id)
     with Session(ctx.engine, expire_on_commit=False) as session:
@@ -35,7 +36,8 @@ def process_file(ctx: Context, file_id: int, *, only_offset: int | None = None,
         if row is None:
             raise LookupError(f"no received file #{file_id}")
         file_message = _file_message(session, file_id)
-        processor = InterchangeProcessor(ctx, session, file_id, file_message.id or 0)
+        processor = InterchangeProcessor(ctx, session, file_id, file_message.id or 0,
+                                         redo_finished=redo_finished)
         selected = only_offset is None
         path = ctx.archive.path(row.archive_path)
         for event in read_events(path, max_set_segments=ctx.settings.limits.max_set_segments):
