@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -123,3 +125,31 @@ def test_console_script_runs_the_gateway_once(tmp_path: Path) -> None:
     assert list((root / "outbox" / "acme").glob("997-*.x12"))
     listed = json.loads(run("orders", "--json").stdout)
     assert sorted(o["po_number"] for o in listed) == ["4500012345", "4500012346"]
+
+
+def test_run_keeps_polling_until_sigterm(tmp_path: Path) -> None:
+    """`edipulse run` without --once: picks up a file dropped while it runs, stops cleanly on SIGTERM."""
+    exe = Path(sys.executable).with_name("edipulse")
+    if not exe.exists():
+        pytest.skip("edipulse console script not installed next to this interpreter")
+    root = tmp_path / "site"
+    env = {**os.environ, "EDIPULSE_CONFIG": str(root / "config.yaml")}
+    subprocess.run([str(exe), "init", str(root)], env=env, check=True, capture_output=True, timeout=120)
+    config = root / "config.yaml"
+    config.write_text(config.read_text().replace("poll_seconds: 5", "poll_seconds: 0.2")
+                      .replace("settle_seconds: 1", "settle_seconds: 0.1"))
+    subprocess.run([str(exe), "partners", "add", "acme", "--x12", "ZZ:ACMEMED"], env=env, check=True,
+                   capture_output=True, timeout=120)
+    gateway = subprocess.Popen([str(exe), "run"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    try:
+        time.sleep(1.0)
+        (root / "inbox" / "late.x12").write_bytes(PO_4010.read_bytes())
+        deadline = time.monotonic() + 60
+        while not list((root / "outbox").rglob("997-*.x12")) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert list((root / "outbox").rglob("997-*.x12")), "the running gateway answered the dropped file"
+    finally:
+        gateway.send_signal(signal.SIGTERM)
+        _out, err = gateway.communicate(timeout=60)
+    assert gateway.returncode == 0, err

@@ -56,6 +56,9 @@ def main(argv: list[str] | None = None) -> int:
     except typer.TyperException as exc:  # usage errors: bad option, bad parameter
         exc.show()  # type: ignore[attr-defined]
         return getattr(exc, "exit_code", 2)
+    except KeyboardInterrupt:
+        error_line("interrupted")
+        return 130
     except GatewayError as exc:
         error_line(str(exc))
         return exc.exit_code
