@@ -338,3 +338,100 @@ def test_compiled_mapping_metadata(default: CompiledMapping) -> None:
     assert default.versions == ("0040", "0050")
     assert default.handles("004010X357")
     assert not default.handles("003040")
+
+
+# -- the fast path ---------------------------------------------------------------------------
+
+def test_fast_path_maps_clean_sets_and_gives_up_on_errors(default: CompiledMapping) -> None:
+    clean = make_tx(*HEADER, "N1*ST*Dock*92*S1", "PO1*1*12*EA*12.50**UK*10885403123450", "PID*F****Gauze")
+    document = default.map_clean(clean, "acme")
+    assert document is not None
+    assert document == default.apply(clean, partner="acme").document
+    assert document.lines[0].gtin == "10885403123450"
+    assert default.generated_source is not None
+    assert default.generated_source.startswith("def map_fast(")
+    for broken in (make_tx(*HEADER, "PO1*1*12*EA*12,50"), make_tx("BEG*00*SA***20240315", "PO1*1*1*EA"),
+                   make_tx(*HEADER)):
+        assert default.map_clean(broken) is None
+        assert default.apply(broken).errors  # the reference path reports what is wrong
+
+
+def test_partner_that_is_not_text_is_still_reported(default: CompiledMapping) -> None:
+    result = default.apply(make_tx(*HEADER, "PO1*1*2*EA*3.10"), partner=123)  # type: ignore[arg-type]
+    assert result.document is None
+    assert [(e.code, e.extra["field"]) for e in result.errors] == [("MAP_INVALID_VALUE", "partner")]
+
+
+def test_documents_share_no_mutable_state(default: CompiledMapping) -> None:
+    tx = make_tx(*HEADER, "PO1*1*2*EA*3.10", "PO1*2*2*EA*3.10")
+    first, second = default.apply(tx).document, default.apply(tx).document
+    assert first is not None
+    assert second is not None
+    assert first == second
+    first.lines[0].uom = "CS"
+    first.lines.append(first.lines[1])
+    assert second.lines[0].uom == "EA"
+    assert len(second.lines) == 2
+    assert "uom" in second.lines[0].model_fields_set
+    assert second.lines[1].model_fields_set == second.lines[0].model_fields_set
+    assert second.lines[1].model_fields_set is not second.lines[0].model_fields_set
+
+
+def test_converter_caches_stay_correct_past_their_size(default: CompiledMapping) -> None:
+    from edi.mapping.codegen_scalars import MEMO_SIZE
+
+    for number in range(MEMO_SIZE + 50):
+        document = default.apply(make_tx(*HEADER, f"PO1*1*{number}*EA*{number}.25")).document
+        assert document is not None
+        assert (document.lines[0].quantity, document.lines[0].unit_price) == (Decimal(number),
+                                                                              Decimal(f"{number}.25"))
+
+
+def test_pair_index_agrees_with_find_pair() -> None:
+    import random
+
+    from edi.mapping.getters import find_pair, pair_index
+
+    rng = random.Random(25)
+    values = ["", "BP", "VP", "UK", "EN", "x", "IN"]
+    for _ in range(5000):
+        seg = ["PO1", *(rng.choice(values) for _ in range(rng.randint(0, 26)))]
+        first = rng.randint(1, 8)
+        last = first + 2 * rng.randint(0, 10) + 1
+        index = pair_index(seg, first, last)
+        for qualifiers in (("BP", "IN"), ("VP",), ("UK", "EN", "UP"), ("",)):
+            expected = find_pair(seg, qualifiers, first, last)
+            assert next((index[q] for q in qualifiers if q in index), -1) == expected, (seg, first, last)
+
+
+def test_only_plain_models_are_built_without_validation() -> None:
+    from pydantic import BaseModel, Field, field_validator
+
+    from edi.canonical import Envelope, Line, Party, PurchaseOrder
+    from edi.mapping.construct import constructible
+
+    class Checked(BaseModel):
+        code: str
+
+        @field_validator("code")
+        @classmethod
+        def _upper(cls, value: str) -> str:
+            return value.upper()
+
+    class Bounded(BaseModel):
+        code: str = Field(max_length=3)
+
+    class Aliased(BaseModel):
+        code: str = Field(alias="Code")
+
+    class Counted(BaseModel):
+        count: int
+
+    class Listed(BaseModel):
+        codes: list[str] = Field(default_factory=list)
+
+    class Nested(BaseModel):
+        inner: Checked | None = None
+
+    assert all(constructible(model) for model in (PurchaseOrder, Line, Party, Envelope))
+    assert not any(constructible(model) for model in (Checked, Bounded, Aliased, Counted, Listed, Nested))

@@ -1,4 +1,4 @@
-"""Compiling a validated mapping into evaluators (closures), checking it against the canonical model.
+"""Compiling a validated mapping into plans (``edi.mapping.plan``), checking it against the canonical model.
 
 Checks that need the whole mapping happen here and raise :class:`MappingError` with
 the file and line of the offending rule: fields that do not exist in the canonical
@@ -7,31 +7,26 @@ a ``loop``), converter chains that produce the wrong type, segments read from a
 loop that does not declare them, unknown code lists, defaults that do not convert,
 model-required fields not mapped as required.
 
-An evaluator is ``ev(instance, header, run, prefix) -> value``; ``prefix`` is the
-field path of the enclosing object ("lines[3]"), used only to name errors/traces.
+The plans are executed by ``edi.mapping.evaluators`` (reference and explain path) and
+``edi.mapping.codegen`` (fast path); neither needs to check anything again.
 """
 
 from __future__ import annotations
 
 import types
 import typing
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
 
 from edi.canonical import ENGINE_FILLED
-from edi.mapping import getters as g
 from edi.mapping.convert import CONVERTERS, ConversionError, Converter, build_chain
 from edi.mapping.errors import MappingError
-from edi.mapping.loops import LoopInstance, LoopNode
+from edi.mapping.loops import LoopNode
 from edi.mapping.model import MappingFile, Rule, parse_element_ref
-from edi.mapping.results import Hit, RuleInfo, Run, field_path
+from edi.mapping.plan import FieldPlan, GroupPlan, LoopTests, ScalarPlan, SourcePlan
+from edi.mapping.results import RuleInfo
 from edi.mapping.yamlsrc import YamlMap, YamlPath, format_path, locate
-
-Evaluator = Callable[[LoopInstance, LoopInstance, Run, str], Any]
-FieldTable = tuple[tuple[str, Evaluator], ...]
 
 
 def _target(annotation: Any) -> tuple[str, Any]:
@@ -48,7 +43,7 @@ def _target(annotation: Any) -> tuple[str, Any]:
 
 
 class Compiler:
-    """Turns one merged mapping into a field table for a canonical model."""
+    """Turns one merged mapping into field plans for a canonical model."""
 
     def __init__(self, mapping: MappingFile, raw: YamlMap, tree: LoopNode) -> None:
         self.mapping = mapping
@@ -65,8 +60,9 @@ class Compiler:
 
     # -- fields ------------------------------------------------------------------------------
 
-    def fields(self, rules: dict[str, Rule], model: type[BaseModel], node: LoopNode, path: YamlPath) -> FieldTable:
-        """Evaluators for ``rules`` (the ``fields`` at ``path``) filling ``model`` in loop context ``node``."""
+    def fields(self, rules: dict[str, Rule], model: type[BaseModel], node: LoopNode, path: YamlPath
+               ) -> tuple[FieldPlan, ...]:
+        """Plans for ``rules`` (the ``fields`` at ``path``) filling ``model`` in loop context ``node``."""
         self._check_required(rules, model, path)
         table = []
         for name, rule in rules.items():
@@ -77,7 +73,7 @@ class Compiler:
                 known = ", ".join(n for n in model.model_fields if n not in ENGINE_FILLED)
                 raise self.error(here, f"unknown field {name!r} for {model.__name__} (fields: {known})")
             kind, target = _target(model.model_fields[name].annotation)
-            table.append((name, self.field(name, rule, kind=kind, target=target, node=node, path=here)))
+            table.append(self.field(name, rule, kind=kind, target=target, node=node, path=here))
         return tuple(table)
 
     def _check_required(self, rules: dict[str, Rule], model: type[BaseModel], path: YamlPath) -> None:
@@ -90,7 +86,7 @@ class Compiler:
                 raise self.error((*path, name), f"field {name!r} is required by {model.__name__}: "
                                                 "set 'required: true'")
 
-    def field(self, name: str, rule: Rule, *, kind: str, target: Any, node: LoopNode, path: YamlPath) -> Evaluator:
+    def field(self, name: str, rule: Rule, *, kind: str, target: Any, node: LoopNode, path: YamlPath) -> FieldPlan:
         if kind == "scalar":
             if rule.fields is not None:
                 raise self.error((*path, "fields"), f"field {name!r} is a single value: it takes 'path', not 'fields'")
@@ -113,8 +109,7 @@ class Compiler:
                                               f"(declared: {declared})")
         return child
 
-    def _loop_context(self, rule: Rule, loop: str, node: LoopNode, path: YamlPath
-                      ) -> tuple[LoopNode, Callable[[LoopInstance], list[LoopInstance]]]:
+    def _loop_context(self, rule: Rule, loop: str, node: LoopNode, path: YamlPath) -> tuple[LoopNode, LoopTests]:
         child = self._child(self.tree if rule.scope == "header" else node, loop, path)
         tests = []
         for ref, codes in rule.where.items():
@@ -122,74 +117,46 @@ class Compiler:
             if not child.holds(tag):
                 raise self.error((*path, "where", ref), f"segment {tag} is not declared in loop {child.label}")
             tests.append((tag, elem, frozenset(codes)))
-        return child, g.loop_selector(loop, tuple(tests))
+        return child, tuple(tests)
 
     def one(self, name: str, rule: Rule, rules: dict[str, Rule], *, model: type[BaseModel], node: LoopNode,
-            path: YamlPath) -> Evaluator:
+            path: YamlPath) -> GroupPlan:
         """An object field: from the first matching child loop instance (or the current one without 'loop')."""
         info = self.info(path)
         header = rule.scope == "header"
         if rule.loop is None:
             table = self.fields(rules, model, self.tree if header else node, (*path, "fields"))
-
-            def ev_here(inst: LoopInstance, root: LoopInstance, run: Run, prefix: str) -> Any:
-                sub = field_path(prefix, name)
-                src = root if header else inst
-                return {fname: fev(src, root, run, sub) for fname, fev in table}
-            return ev_here
-        child, select = self._loop_context(rule, rule.loop, node, path)
+            return GroupPlan(name, False, model, None, (), header, rule.required, info, table)
+        child, tests = self._loop_context(rule, rule.loop, node, path)
         table = self.fields(rules, model, child, (*path, "fields"))
-        required = rule.required
-
-        def ev_loop(inst: LoopInstance, root: LoopInstance, run: Run, prefix: str) -> Any:
-            found = select(root if header else inst)
-            if not found:
-                if required:
-                    run.missing(field_path(prefix, name), info, inst.start if prefix else None)
-                return None
-            sub = field_path(prefix, name)
-            return {fname: fev(found[0], root, run, sub) for fname, fev in table}
-        return ev_loop
+        return GroupPlan(name, False, model, rule.loop, tests, header, rule.required, info, table)
 
     def many(self, name: str, rule: Rule, loop: str, *, rules: dict[str, Rule], model: type[BaseModel],
-             node: LoopNode, path: YamlPath) -> Evaluator:
+             node: LoopNode, path: YamlPath) -> GroupPlan:
         """A list field: one item per matching child loop instance."""
-        child, select = self._loop_context(rule, loop, node, path)
+        child, tests = self._loop_context(rule, loop, node, path)
         table = self.fields(rules, model, child, (*path, "fields"))
         info = self.info(path, child.start)
-        required, header = rule.required, rule.scope == "header"
-
-        def ev(inst: LoopInstance, root: LoopInstance, run: Run, prefix: str) -> Any:
-            base = field_path(prefix, name)
-            items = []
-            for index, item in enumerate(select(root if header else inst)):
-                sub = f"{base}[{index}]"
-                items.append({fname: fev(item, root, run, sub) for fname, fev in table})
-            if required and not items:
-                run.missing(base, info, None)
-            return items
-        return ev
+        return GroupPlan(name, True, model, loop, tests, rule.scope == "header", rule.required, info, table)
 
     # -- scalars -----------------------------------------------------------------------------
 
-    def scalar(self, name: str, rule: Rule, target: Any, node: LoopNode, path: YamlPath) -> Evaluator:
-        chain = self.chain(rule, target, path)
+    def scalar(self, name: str, rule: Rule, target: Any, node: LoopNode, path: YamlPath) -> ScalarPlan:
+        steps = self.steps(rule, target, path)
+        chain = build_chain([step for _, step in steps])
         default = self._default(rule, chain, path)
         if rule.path is None:
-            return _constant(name, default, self.info(path))
+            return ScalarPlan(name, (), steps, chain, target, default, rule.required, self.info(path))
         if rule.qualifier is not None:
             tag, elem = rule.path, None
         else:
             tag, elem = parse_element_ref(rule.path)
-        spec = _ScalarSpec(name, chain, default, rule.required, self.info(path, tag, elem))
-        sources = self.sources(rule, node, path)
-        if elem is not None and not rule.where and rule.loop is None and rule.join is None \
-                and rule.fallback is None and rule.scope == "loop":
-            return _plain_scalar(spec, tag, elem)
-        return _scalar(spec, sources)
+        sources = tuple(self.sources(rule, node, path))
+        return ScalarPlan(name, sources, steps, chain, target, default, rule.required, self.info(path, tag, elem))
 
-    def chain(self, rule: Rule, target: Any, path: YamlPath) -> Converter | None:
-        steps: list[Converter] = []
+    def steps(self, rule: Rule, target: Any, path: YamlPath) -> tuple[tuple[str, Converter], ...]:
+        """The rule's converters, built and type-checked: each needs text, the last must produce ``target``."""
+        steps: list[tuple[str, Converter]] = []
         produced: type = str
         for index, (conv_name, arg) in enumerate(rule.convert):
             here = (*path, "convert", index)
@@ -198,7 +165,7 @@ class Compiler:
                                        f"producing {produced.__name__}")
             spec = CONVERTERS[conv_name]
             try:
-                steps.append(spec.build(arg, self.mapping.code_lists))
+                steps.append((conv_name, spec.build(arg, self.mapping.code_lists)))
             except ValueError as exc:
                 raise self.error(here, str(exc)) from None
             produced = spec.output
@@ -206,7 +173,7 @@ class Compiler:
             hint = {"date": "date", "Decimal": "decimal (or implied_decimal)"}.get(target.__name__, "")
             raise self.error(path, f"this field needs a {target.__name__} value but the rule produces "
                                    f"{produced.__name__}" + (f": add 'convert: {hint}'" if hint else ""))
-        return build_chain(steps)
+        return tuple(steps)
 
     def _default(self, rule: Rule, chain: Converter | None, path: YamlPath) -> Any:
         if rule.default is None:
@@ -218,7 +185,7 @@ class Compiler:
         except ConversionError as exc:
             raise self.error((*path, "default"), f"default {rule.default!r} does not convert: {exc}") from None
 
-    def sources(self, rule: Rule, node: LoopNode, path: YamlPath) -> list[g.Source]:
+    def sources(self, rule: Rule, node: LoopNode, path: YamlPath) -> list[SourcePlan]:
         """The compiled source lookups of a scalar rule: the rule's own, then its fallbacks in order."""
         for key in ("convert", "default", "fields", "required"):
             if path and path[-1] == "fallback" and getattr(rule, key):
@@ -236,25 +203,20 @@ class Compiler:
             if parse_element_ref(ref)[0] != tag:
                 raise self.error((*path, "where", ref), f"where {ref}: must test the segment the value comes from "
                                                         f"({tag})")
-        found = [(self._segment_getter(rule, rule.path, tag, path), rule.scope == "header")]
+        found = [self._source(rule, rule.path, tag, path)]
         if rule.fallback is not None:
             found += self.sources(rule.fallback, node, (*path, "fallback"))
         return found
 
-    def _segment_getter(self, rule: Rule, source: str, tag: str, path: YamlPath) -> g.SegmentGetter:
+    def _source(self, rule: Rule, source: str, tag: str, path: YamlPath) -> SourcePlan:
         tests = tuple((parse_element_ref(ref)[1], frozenset(codes)) for ref, codes in rule.where.items())
+        header = rule.scope == "header"
         if rule.qualifier is not None and rule.pairs is not None:
             if rule.join is not None:
                 raise self.error((*path, "join"), "'join' cannot be combined with 'qualifier'")
-            single = g.pairs_getter(tag, tuple(rule.qualifier), rule.pairs[0], rule.pairs[1], tests)
-            return g.child_loop(rule.loop, single) if rule.loop else single
+            return SourcePlan(tag, 0, tests, header, rule.loop, None, tuple(rule.qualifier), *rule.pairs)
         elem = parse_element_ref(source)[1]
-        if rule.join is not None:
-            if rule.loop is not None:
-                return g.child_loop_joined(rule.loop, tag, elem, tests, rule.join)
-            return g.joined(g.element_all(tag, elem, tests), rule.join)
-        single = g.element_getter(tag, elem, tests)
-        return g.child_loop(rule.loop, single) if rule.loop else single
+        return SourcePlan(tag, elem, tests, header, rule.loop, rule.join)
 
 
 def _context(node: LoopNode) -> str:
@@ -262,103 +224,3 @@ def _context(node: LoopNode) -> str:
         return "the header (it starts a loop)"
     members = ", ".join(sorted(node.members))
     return f"loop {node.label} (start {node.start}; members: {members or 'none'})"
-
-
-def _constant(name: str, value: Any, info: RuleInfo) -> Evaluator:
-    def ev(_inst: LoopInstance, _root: LoopInstance, run: Run, prefix: str) -> Any:
-        if run.traces is not None:
-            run.trace(field_path(prefix, name), info, None, value)
-        return value
-    return ev
-
-
-@dataclass(frozen=True, slots=True)
-class _ScalarSpec:
-    """What a scalar evaluator does with a value once found."""
-
-    name: str
-    chain: Converter | None
-    default: Any
-    required: bool
-    info: RuleInfo
-
-
-def _finish(spec: _ScalarSpec, hit: Hit | None, inst: LoopInstance, run: Run, prefix: str) -> Any:
-    """Convert a hit (or apply the default / report a missing value): shared by both evaluator shapes."""
-    if hit is not None:
-        value = hit[0]
-        if spec.chain is not None:
-            try:
-                value = spec.chain(value, hit[3])
-            except ConversionError as exc:
-                run.invalid(field_path(prefix, spec.name), spec.info, hit, str(exc))
-                return None
-        if value != "":
-            if run.traces is not None:
-                run.trace(field_path(prefix, spec.name), spec.info, hit, value)
-            return value
-    if spec.default is None:
-        if spec.required:
-            position = hit[1] if hit is not None else inst.start if prefix else None
-            run.missing(field_path(prefix, spec.name), spec.info, position)
-    elif run.traces is not None:
-        run.trace(field_path(prefix, spec.name), spec.info, None, spec.default)
-    return spec.default
-
-
-def _plain_scalar(spec: _ScalarSpec, tag: str, elem: int) -> Evaluator:
-    """The hot path for the most common rule (``path: TAG01`` in the current loop), lookup inlined."""
-    chain = spec.chain
-
-    def ev(inst: LoopInstance, _root: LoopInstance, run: Run, prefix: str) -> Any:
-        found = inst.segs.get(tag)
-        if found is not None:
-            for pos, seg in found:
-                if elem < len(seg) and seg[elem]:
-                    raw = seg[elem]
-                    if run.traces is None:  # fast path; traces and blank values go through _finish
-                        if chain is None:
-                            return raw
-                        try:
-                            value = chain(raw, "")
-                        except ConversionError as exc:
-                            run.invalid(field_path(prefix, spec.name), spec.info, (raw, pos, elem, ""), str(exc))
-                            return None
-                        if value != "":
-                            return value
-                    return _finish(spec, (raw, pos, elem, ""), inst, run, prefix)
-        return _finish(spec, None, inst, run, prefix)
-    return ev
-
-
-def _scalar(spec: _ScalarSpec, sources: list[g.Source]) -> Evaluator:
-    """Any other scalar rule: try each source (the rule, then its fallbacks) in order."""
-    if len(sources) == 1:
-        ((get, header),) = sources
-
-        chain = spec.chain
-
-        def ev_one(inst: LoopInstance, root: LoopInstance, run: Run, prefix: str) -> Any:
-            hit = get(root if header else inst)
-            if hit is not None and run.traces is None:  # fast path; traces and blank values go through _finish
-                if chain is None:
-                    return hit[0]
-                try:
-                    value = chain(hit[0], hit[3])
-                except ConversionError as exc:
-                    run.invalid(field_path(prefix, spec.name), spec.info, hit, str(exc))
-                    return None
-                if value != "":
-                    return value
-            return _finish(spec, hit, inst, run, prefix)
-        return ev_one
-    alternatives = tuple(sources)
-
-    def ev_first(inst: LoopInstance, root: LoopInstance, run: Run, prefix: str) -> Any:
-        hit = None
-        for get, header in alternatives:
-            hit = get(root if header else inst)
-            if hit is not None:
-                break
-        return _finish(spec, hit, inst, run, prefix)
-    return ev_first

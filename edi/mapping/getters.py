@@ -80,6 +80,21 @@ def find_pair(seg: Segment, qualifiers: tuple[str, ...], first: int, last: int) 
     return -1
 
 
+def pair_index(seg: Segment, first: int, last: int) -> dict[str, int]:
+    """Qualifier -> index of its value, for the first occurrence of each qualifier in pairs first..last
+    whose value is not blank. ``find_pair(seg, qs, first, last)`` is the entry of the first of ``qs``
+    present here (or -1): one pass serves every qualifier rule reading the same segment."""
+    stop = last if last < len(seg) else len(seg) - 1  # as in find_pair: room for the value after a qualifier
+    index: dict[str, int] = {}
+    at = first
+    while at < stop:  # a while loop: cheaper than range() for the usual handful of pairs
+        qualifier = seg[at]
+        if qualifier not in index and seg[at + 1]:
+            index[qualifier] = at + 1
+        at += 2
+    return index
+
+
 def pairs_getter(tag: str, qualifiers: tuple[str, ...], first: int, last: int, tests: Tests) -> SegmentGetter:
     """The value after the first qualifier of ``qualifiers`` (in preference order) found in pairs first..last."""
     def get(inst: LoopInstance) -> Hit | None:
