@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from edi.canonical import Party, PurchaseOrder
 from edi.errors import EdiError
-from erp_core.inputs import OrderInput, OrderLineInput, PartyInput
+from erp_core.inputs import OrderInput
 from erp_core.services.booking import BookingResult, book_orders
 from gateway.ledger.store import SetRow
 
@@ -35,27 +35,32 @@ class BookOutcome:
     error: EdiError | None = None
 
 
-def _party(party: Party | None) -> PartyInput | None:
+def _party(party: Party | None) -> dict[str, object] | None:
     if party is None:
         return None
-    return PartyInput(name=party.name, id_code=party.id, address1=party.address1, address2=party.address2,
-                      city=party.city, state=party.state, postal_code=party.postal_code, country=party.country)
+    return {"name": party.name, "id_code": party.id, "address1": party.address1, "address2": party.address2,
+            "city": party.city, "state": party.state, "postal_code": party.postal_code, "country": party.country}
 
 
 def to_order_input(document: PurchaseOrder, partner_id: str, source_ref: str) -> OrderInput:
-    """Raises ValueError (pydantic's ValidationError included) when the ERP core refuses a value."""
+    """Raises ValueError (pydantic's ValidationError included) when the ERP core refuses a value.
+
+    The order is handed to pydantic as one nested mapping: a single validation call per
+    order (in pydantic-core) instead of one model construction per line.
+    """
     purpose = PURPOSES.get(document.purpose or "original")
     if purpose is None:
         raise ValueError(f"purpose {document.purpose!r} cannot be booked as an order")
     if document.order_date is None:
         raise ValueError("the order has no order date")
-    lines = tuple(OrderLineInput(
-        buyer_line_ref=line.line_no, buyer_part=line.buyer_part, vendor_part=line.vendor_part, gtin=line.gtin,
-        description=line.description, quantity=line.quantity, uom=line.uom or "EA", unit_price=line.unit_price,
-        requested_date=line.requested_date) for line in document.lines)
-    return OrderInput(partner_id=partner_id, po_number=document.po_number, order_date=document.order_date,
-                      purpose=purpose, currency=document.currency or "USD", ship_to=_party(document.ship_to),
-                      bill_to=_party(document.bill_to), lines=lines, source_ref=source_ref)
+    lines = [{"buyer_line_ref": line.line_no, "buyer_part": line.buyer_part, "vendor_part": line.vendor_part,
+              "gtin": line.gtin, "description": line.description, "quantity": line.quantity,
+              "uom": line.uom or "EA", "unit_price": line.unit_price, "requested_date": line.requested_date}
+             for line in document.lines]
+    return OrderInput.model_validate({
+        "partner_id": partner_id, "po_number": document.po_number, "order_date": document.order_date,
+        "purpose": purpose, "currency": document.currency or "USD", "ship_to": _party(document.ship_to),
+        "bill_to": _party(document.bill_to), "lines": lines, "source_ref": source_ref})
 
 
 def _refusal(document: PurchaseOrder, exc: ValueError) -> EdiError:

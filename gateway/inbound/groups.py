@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
+from edi.canonical import PurchaseOrder
 from edi.errors import EdiError
 from edi.x12.ack import GroupOutcome, SetOutcome
 from edi.x12.model import GroupHeader, TransactionSet
@@ -26,7 +27,7 @@ NO_ACK_GROUPS = frozenset({"FA"})
 class PendingSet:
     row: SetRow
     outcome: SetOutcome
-    evaluation: Evaluation
+    document: PurchaseOrder | None  # held only until the set is booked
 
 
 @dataclass(slots=True)
@@ -60,9 +61,9 @@ class GroupState:
             doc_ref=getattr(document, "po_number", None))
         outcome = SetOutcome(set_id=tx.id, control_number=tx.control_number,
                              implementation_ref=tx.implementation_ref or None, errors=list(evaluation.errors))
-        pending = PendingSet(row, outcome, evaluation)
+        pending = PendingSet(row, outcome, document if evaluation.ok else None)
         self.sets.append(pending)
-        if evaluation.ok:
+        if pending.document is not None:
             self.unbooked.append(pending)
         return pending
 
@@ -71,8 +72,10 @@ class GroupState:
         if not self.unbooked:
             return
         batch, self.unbooked = self.unbooked, []
-        results = book_batch(session, [(p.evaluation.document, self.partner_id, p.row) for p in batch])
+        results = book_batch(session, [(p.document, self.partner_id, p.row) for p in batch
+                                       if p.document is not None])
         for pending, result in zip(batch, results, strict=True):
+            pending.document = None
             if result.status == "booked":
                 pending.row.history.append(BOOKED)
                 continue

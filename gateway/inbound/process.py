@@ -11,6 +11,7 @@ from edi.errors import EdiError
 from edi.x12.model import FileError, GroupEnd, GroupHeader, InterchangeEnd, InterchangeHeader, TransactionSet
 from edi.x12.reader import read_events
 from gateway.context import Context
+from gateway.gc_tuning import bulk_allocation
 from gateway.inbound.interchange import InterchangeProcessor
 from gateway.ledger import claims, store
 from gateway.ledger.models import ERROR, PROCESSED, Message, ReceivedFile, utcnow
@@ -31,7 +32,7 @@ def process_file(ctx: Context, file_id: int, *, only_offset: int | None = None,
     that already reached a final status are skipped unless ``redo_finished`` (reprocess).
     """
     outcome = FileOutcome(file_id)
-    with Session(ctx.engine, expire_on_commit=False) as session:
+    with bulk_allocation(), Session(ctx.engine, expire_on_commit=False) as session:
         row = session.get(ReceivedFile, file_id)
         if row is None:
             raise LookupError(f"no received file #{file_id}")
