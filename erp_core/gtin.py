@@ -25,12 +25,16 @@ def normalize_gtin(value: str) -> str:
     """Return ``value`` as a 14-digit GTIN; raise ``ValueError`` when it is not a GTIN.
 
     The check digit is verified so a mistyped number cannot silently resolve to
-    another item.
+    another item. Runs once per order line when orders are validated, hence the
+    shortcut: with the check digit itself weighted 1, the weighted sum of all 14
+    digits of a valid GTIN is a multiple of 10 (one pass, no separate check-digit
+    computation).
     """
     digits = value.strip()
     if len(digits) not in GTIN_LENGTHS or not digits.isascii() or not digits.isdigit():
         raise ValueError(f"GTIN must be 8, 12, 13 or 14 digits, got {value!r}")
     padded = digits.zfill(14)
-    if gtin_check_digit(padded) != ord(padded[13]) - 48:
+    raw = padded.encode("ascii")
+    if (3 * sum(raw[0:14:2]) + sum(raw[1:14:2]) - 48 * 28) % 10:
         raise ValueError(f"GTIN {value!r} has a wrong check digit")
     return padded

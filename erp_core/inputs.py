@@ -12,10 +12,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
+from pydantic_core import PydanticKnownError
 
 from erp_core.gtin import normalize_gtin
 from erp_core.models import AckPreference, OrderPurpose
+from erp_core.types import fits_exactly
 
 PartnerSlug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")]
 X12Qualifier = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=2)]
@@ -24,8 +26,46 @@ Gtin = Annotated[str, AfterValidator(normalize_gtin)]
 Uom = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=8)]
 CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 PartNumber = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=48)]
-Quantity = Annotated[Decimal, Field(gt=0, max_digits=18, decimal_places=6)]
-Price = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=6)]
+
+# The NUMERIC(18,6) constraints as pydantic states them, kept for their exact semantics and
+# error messages; the annotated types below only call them for values the fast check refuses.
+_PYDANTIC_QUANTITY: TypeAdapter[Decimal] = TypeAdapter(Annotated[Decimal, Field(gt=0, max_digits=18, decimal_places=6)])
+_PYDANTIC_PRICE: TypeAdapter[Decimal] = TypeAdapter(Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=6)])
+
+
+def _pydantic_checked(adapter: TypeAdapter[Decimal], value: Decimal) -> Decimal:
+    """``value`` through pydantic's own decimal constraints, its error re-raised as this field's error."""
+    try:
+        return adapter.validate_python(value)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        raise PydanticKnownError(error["type"], error.get("ctx")) from None  # type: ignore[arg-type]
+
+
+def _quantity(value: Decimal) -> Decimal:
+    """Positive and exact in NUMERIC(18,6).
+
+    ``Field(gt=0, max_digits=18, decimal_places=6)`` alone costs about a microsecond
+    per value (pydantic normalises the Decimal and inspects its digit tuple), twice
+    per order line; :func:`fits_exactly` accepts only values those constraints
+    accept, in a fraction of the time, and anything it does not accept gets
+    pydantic's own verdict and error. (Non-finite values never get here: pydantic's
+    Decimal validator refuses them first.)
+    """
+    if value > 0 and fits_exactly(value):
+        return value
+    return _pydantic_checked(_PYDANTIC_QUANTITY, value)
+
+
+def _price(value: Decimal) -> Decimal:
+    """Zero or positive and exact in NUMERIC(18,6) (see :func:`_quantity`)."""
+    if value >= 0 and fits_exactly(value):
+        return value
+    return _pydantic_checked(_PYDANTIC_PRICE, value)
+
+
+Quantity = Annotated[Decimal, AfterValidator(_quantity)]
+Price = Annotated[Decimal, AfterValidator(_price)]
 
 
 def _text(max_length: int) -> object:

@@ -21,7 +21,7 @@ DECIMAL_SCALE = 6
 _QUANTUM = Decimal(1).scaleb(-DECIMAL_SCALE)
 _LIMIT = Decimal(10) ** (DECIMAL_PRECISION - DECIMAL_SCALE)
 _UNITS_PER_ONE = 10**DECIMAL_SCALE
-_MAX_UNITS = 10**DECIMAL_PRECISION  # exclusive bound of abs(millionths)
+_WHOLE_DIGITS = DECIMAL_PRECISION - DECIMAL_SCALE
 
 
 def utc_now() -> datetime:
@@ -45,19 +45,43 @@ def to_exact_decimal(value: Decimal | int) -> Decimal:
     return exact
 
 
-def to_millionths(value: Decimal | int) -> int:
-    """``value`` as an integer count of millionths; ``ValueError`` if that loses digits.
+def fits_exactly(value: Decimal) -> bool:
+    """True when NUMERIC(18,6) holds the finite ``value`` exactly (six places, under 10**12).
 
-    Runs once per quantity and price on SQLite (tens of thousands of times per
-    second when booking), hence the fast path: a finite Decimal is exact in
-    millionths when its reduced denominator divides 10**6.
+    The quick test of input validation (:mod:`erp_core.inputs`), twice per order
+    line: cheaper than :func:`exact_millionths` because it needs no integer, and
+    cheaper than pydantic's ``max_digits``/``decimal_places``, which normalise the
+    value and inspect its digit tuple. The ``adjusted()`` bound comes first so that
+    the quantisation can never overflow the context's precision.
     """
-    if type(value) is Decimal and value.is_finite():
+    return value.is_finite() and value.adjusted() < _WHOLE_DIGITS and value.quantize(_QUANTUM) == value
+
+
+def exact_millionths(value: object) -> int | None:
+    """``value`` as an integer count of millionths, or None when that is not exact.
+
+    None also for anything but a finite ``Decimal`` below 10**12 in magnitude, and
+    for the rare exact values this quick test does not recognise (zero written with
+    more than six decimal places): :func:`to_millionths` then falls back to the
+    thorough :func:`to_exact_decimal`, so None never wrongly refuses anything.
+
+    The fast path of ``ExactDecimal`` on SQLite, run twice per booked order line: a
+    finite Decimal is exact in millionths when its reduced denominator divides
+    10**6. The ``adjusted()`` bounds come first so that an absurd exponent
+    (``1E+999999``) cannot make ``as_integer_ratio`` build a huge integer.
+    """
+    if type(value) is Decimal and value.is_finite() and -DECIMAL_SCALE <= value.adjusted() < _WHOLE_DIGITS:
         numerator, denominator = value.as_integer_ratio()
         if _UNITS_PER_ONE % denominator == 0:
-            units = numerator * (_UNITS_PER_ONE // denominator)
-            if -_MAX_UNITS < units < _MAX_UNITS:
-                return units
+            return numerator * (_UNITS_PER_ONE // denominator)
+    return None
+
+
+def to_millionths(value: Decimal | int) -> int:
+    """``value`` as an integer count of millionths; ``ValueError`` if that loses digits."""
+    units = exact_millionths(value)
+    if units is not None:
+        return units
     return int(to_exact_decimal(value).scaleb(DECIMAL_SCALE))
 
 

@@ -1,10 +1,13 @@
 """Booking purchase orders in bulk.
 
 The gateway books thousands of orders per second, so this module works in batches
-with SQLAlchemy Core rather than one ORM object per row. Per batch it runs one
-pre-query for POs already booked, the item-resolution queries (cross-references,
-then items by number and GTIN), and inside one SAVEPOINT three executemany
-INSERTs (orders, parties, lines) plus one query reading the new order ids back.
+rather than one ORM object per row. Per batch it runs one pre-query for POs already
+booked, the item-resolution queries (cross-references, then items by number and
+GTIN), and inside one SAVEPOINT three bulk inserts (orders, parties, lines) plus one
+query reading the new order ids back. The bulk inserts skip SQLAlchemy's per-row
+parameter handling (:mod:`erp_core.services._bulk_insert`): values are gathered
+column by column, converted by the columns' own bind processors and streamed to the
+driver's ``executemany`` on SQLite and to ``COPY`` on PostgreSQL.
 
 "Never booked twice" rests on the ``uq_erp_sales_order_partner_po`` constraint, not
 on the pre-query: when a concurrent worker books the same PO between our pre-query
@@ -16,16 +19,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Table, insert, select
+from sqlalchemy import Connection, Table, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from erp_core.errors import UnknownPartnerError
-from erp_core.inputs import OrderInput, OrderLineInput, PartyInput
-from erp_core.models import Item, ItemXref, Partner, SalesOrder, SalesOrderLine, SalesOrderParty
+from erp_core.inputs import OrderInput, OrderLineInput
+from erp_core.models import Item, ItemXref, Partner
+from erp_core.services._booking_rows import ORDER_TABLE, BookingWriter, header_columns, line_columns, party_columns
 from erp_core.types import utc_now
 
 OrderKey = tuple[str, str]  # (partner_id, po_number)
@@ -34,9 +37,7 @@ MatchedBy = Literal["xref", "vendor_part", "gtin"]
 DEFAULT_BATCH_SIZE = 500
 _IN_CHUNK = 1000  # values per IN (...) list: far below SQLite's and PostgreSQL's bind limits
 
-_ORDER: Table = SalesOrder.__table__  # type: ignore[assignment]
-_PARTY: Table = SalesOrderParty.__table__  # type: ignore[assignment]
-_LINE: Table = SalesOrderLine.__table__  # type: ignore[assignment]
+_ORDER = ORDER_TABLE
 _ITEM: Table = Item.__table__  # type: ignore[assignment]
 _XREF: Table = ItemXref.__table__  # type: ignore[assignment]
 _PARTNER: Table = Partner.__table__  # type: ignore[assignment]
@@ -80,15 +81,15 @@ class _ItemIndex:
     by_number: dict[str, int]
     by_gtin: dict[str, int]
 
-    def resolve(self, partner_id: str, line_no: int, line: OrderLineInput) -> LineResolution:
+    def match(self, partner_id: str, line: OrderLineInput) -> tuple[int | None, MatchedBy | None]:
         """Partner cross-reference first (the buyer's own number), then our item number, then GTIN."""
         if line.buyer_part is not None and (item_id := self.xref.get((partner_id, line.buyer_part))) is not None:
-            return LineResolution(line_no, item_id, "xref")
+            return item_id, "xref"
         if line.vendor_part is not None and (item_id := self.by_number.get(line.vendor_part)) is not None:
-            return LineResolution(line_no, item_id, "vendor_part")
+            return item_id, "vendor_part"
         if line.gtin is not None and (item_id := self.by_gtin.get(line.gtin)) is not None:
-            return LineResolution(line_no, item_id, "gtin")
-        return LineResolution(line_no, None, None)
+            return item_id, "gtin"
+        return None, None
 
 
 def book_orders(
@@ -109,18 +110,19 @@ def book_orders(
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
     session.flush()
-    _require_partners(session.connection(), {order.partner_id for order in orders})
-    now = utc_now()
+    connection = session.connection()
+    _require_partners(connection, {order.partner_id for order in orders})
+    writer = BookingWriter.for_connection(connection, utc_now())
     canonical = sorted(range(len(orders)), key=lambda i: (orders[i].partner_id, orders[i].po_number))
     by_position: dict[int, BookingResult] = {}
     for start in range(0, len(canonical), batch_size):
         positions = canonical[start : start + batch_size]
-        batch_results = _book_batch(session, [orders[i] for i in positions], now)
+        batch_results = _book_batch(session, [orders[i] for i in positions], writer)
         by_position.update(zip(positions, batch_results, strict=True))
     return [by_position[position] for position in range(len(orders))]
 
 
-def _book_batch(session: Session, batch: Sequence[OrderInput], now: datetime) -> list[BookingResult]:
+def _book_batch(session: Session, batch: Sequence[OrderInput], writer: BookingWriter) -> list[BookingResult]:
     connection = session.connection()
     keys = [(order.partner_id, order.po_number) for order in batch]
     known = _existing_order_ids(connection, keys)
@@ -129,7 +131,7 @@ def _book_batch(session: Session, batch: Sequence[OrderInput], now: datetime) ->
         if key not in known and key not in fresh:
             fresh[key] = order
     resolutions = _resolve_lines(connection, fresh)
-    booked, raced = _insert_orders(session, fresh, resolutions, now)
+    booked, raced = _insert_orders(session, fresh, resolutions, writer)
     known.update(raced)
     results: list[BookingResult] = []
     reported: set[OrderKey] = set()
@@ -147,7 +149,7 @@ def _insert_orders(
     session: Session,
     fresh: dict[OrderKey, OrderInput],
     resolutions: dict[OrderKey, tuple[LineResolution, ...]],
-    now: datetime,
+    writer: BookingWriter,
 ) -> tuple[dict[OrderKey, int], dict[OrderKey, int]]:
     """Insert the batch in one SAVEPOINT; on a unique-key race, retry order by order.
 
@@ -158,10 +160,10 @@ def _insert_orders(
         return {}, {}
     try:
         with session.begin_nested():
-            booked = _insert_rows(session.connection(), fresh, resolutions, now)
+            booked = _insert_rows(session.connection(), fresh, resolutions, writer)
     except IntegrityError:
         # Someone booked one of these POs after our pre-query; find out which.
-        return _insert_one_by_one(session, fresh, resolutions, now)
+        return _insert_one_by_one(session, fresh, resolutions, writer)
     return booked, {}
 
 
@@ -169,14 +171,14 @@ def _insert_one_by_one(
     session: Session,
     fresh: dict[OrderKey, OrderInput],
     resolutions: dict[OrderKey, tuple[LineResolution, ...]],
-    now: datetime,
+    writer: BookingWriter,
 ) -> tuple[dict[OrderKey, int], dict[OrderKey, int]]:
     booked: dict[OrderKey, int] = {}
     raced: dict[OrderKey, int] = {}
     for key, order in fresh.items():
         try:
             with session.begin_nested():
-                booked.update(_insert_rows(session.connection(), {key: order}, resolutions, now))
+                booked.update(_insert_rows(session.connection(), {key: order}, resolutions, writer))
         except IntegrityError:
             existing = _existing_order_ids(session.connection(), [key])
             if key not in existing:
@@ -189,98 +191,61 @@ def _insert_rows(
     connection: Connection,
     orders: dict[OrderKey, OrderInput],
     resolutions: dict[OrderKey, tuple[LineResolution, ...]],
-    now: datetime,
+    writer: BookingWriter,
 ) -> dict[OrderKey, int]:
     """Insert headers, then read their ids back by natural key, then parties and lines.
 
     Reading the ids back is cheaper than ``INSERT ... RETURNING`` for many rows:
-    SQLite cannot return them in parameter order from one multi-row statement, so
-    SQLAlchemy would fall back to one statement per order.
+    SQLite cannot return them in parameter order from one multi-row statement, and
+    neither ``executemany`` nor ``COPY`` returns anything.
     """
-    connection.execute(insert(_ORDER), [_header_row(order, now) for order in orders.values()])
-    order_ids = _existing_order_ids(connection, orders)
-    party_rows: list[dict[str, Any]] = []
-    line_rows: list[dict[str, Any]] = []
-    for key, order in orders.items():
-        party_rows.extend(_party_rows(order, order_ids[key]))
-        line_rows.extend(_line_rows(order, order_ids[key], resolutions[key]))
-    if party_rows:
-        connection.execute(insert(_PARTY), party_rows)
-    connection.execute(insert(_LINE), line_rows)
-    return order_ids
-
-
-def _header_row(order: OrderInput, now: datetime) -> dict[str, Any]:
-    return {
-        "partner_id": order.partner_id,
-        "po_number": order.po_number,
-        "order_date": order.order_date,
-        "purpose": order.purpose,
-        "currency": order.currency,
-        "status": "booked",
-        "revision": 1,
-        "source_ref": order.source_ref,
-        "created_at": now,
-    }
-
-
-def _party_rows(order: OrderInput, order_id: int) -> Iterator[dict[str, Any]]:
-    parties: tuple[tuple[str, PartyInput | None], ...] = (("ship_to", order.ship_to), ("bill_to", order.bill_to))
-    for role, party in parties:
-        if party is not None:
-            yield {"order_id": order_id, "role": role, **party.model_dump()}
-
-
-def _line_rows(order: OrderInput, order_id: int, resolved: tuple[LineResolution, ...]) -> Iterator[dict[str, Any]]:
-    for line, resolution in zip(order.lines, resolved, strict=True):
-        yield {
-            "order_id": order_id,
-            "line_no": resolution.line_no,
-            "buyer_line_ref": line.buyer_line_ref,
-            "item_id": resolution.item_id,
-            "buyer_part": line.buyer_part,
-            "vendor_part": line.vendor_part,
-            "gtin": line.gtin,
-            "description": line.description,
-            "quantity": line.quantity,
-            "uom": line.uom,
-            "unit_price": line.unit_price,
-            "requested_date": line.requested_date,
-        }
+    batch = list(orders.values())
+    writer.orders.execute(connection, header_columns(batch, writer.now))
+    found = _existing_order_ids(connection, orders)
+    order_ids = [found[key] for key in orders]
+    writer.parties.execute(connection, party_columns(batch, order_ids))
+    writer.lines.execute(connection, line_columns(batch, order_ids, [resolutions[key] for key in orders]))
+    return found
 
 
 def _resolve_lines(
     connection: Connection, orders: dict[OrderKey, OrderInput]
 ) -> dict[OrderKey, tuple[LineResolution, ...]]:
+    """Each order's line resolutions; equal resolutions share one (immutable) instance.
+
+    A batch has tens of thousands of lines but only (line number x matched item)
+    distinct outcomes, and building a frozen dataclass costs several dictionary
+    lookups' worth.
+    """
     index = _load_item_index(connection, orders.values())
-    return {
-        key: tuple(index.resolve(order.partner_id, n, line) for n, line in enumerate(order.lines, start=1))
-        for key, order in orders.items()
-    }
+    shared: dict[tuple[int, int | None, MatchedBy | None], LineResolution] = {}
+    resolved: dict[OrderKey, tuple[LineResolution, ...]] = {}
+    for key, order in orders.items():
+        resolutions = []
+        for line_no, line in enumerate(order.lines, start=1):
+            outcome = (line_no, *index.match(order.partner_id, line))
+            resolution = shared.get(outcome)
+            if resolution is None:
+                resolution = shared[outcome] = LineResolution(*outcome)
+            resolutions.append(resolution)
+        resolved[key] = tuple(resolutions)
+    return resolved
 
 
 def _load_item_index(connection: Connection, orders: Iterable[OrderInput]) -> _ItemIndex:
-    parts_by_partner: dict[str, set[str]] = {}
-    numbers: set[str] = set()
-    gtins: set[str] = set()
+    lines_by_partner: dict[str, list[OrderLineInput]] = {}
     for order in orders:
-        parts = parts_by_partner.setdefault(order.partner_id, set())
-        for line in order.lines:
-            if line.buyer_part is not None:
-                parts.add(line.buyer_part)
-            if line.vendor_part is not None:
-                numbers.add(line.vendor_part)
-            if line.gtin is not None:
-                gtins.add(line.gtin)
+        lines_by_partner.setdefault(order.partner_id, []).extend(order.lines)
+    all_lines = [line for lines in lines_by_partner.values() for line in lines]
     xref: dict[OrderKey, int] = {}
-    for partner_id, parts in parts_by_partner.items():
-        for chunk in _chunks(parts):
+    for partner_id, lines in lines_by_partner.items():
+        for chunk in _chunks(_present(line.buyer_part for line in lines)):
             query = select(_XREF.c.customer_part, _XREF.c.item_id).where(
                 _XREF.c.partner_id == partner_id, _XREF.c.customer_part.in_(chunk)
             )
             xref.update(((partner_id, part), item_id) for part, item_id in connection.execute(query))
-    by_number = _item_ids(connection, _ITEM.c.item_number, numbers)
-    by_gtin = _item_ids(connection, _ITEM.c.gtin, gtins)
+    by_number = _item_ids(connection, _ITEM.c.item_number, _present(line.vendor_part for line in all_lines))
+    by_gtin = _item_ids(connection, _ITEM.c.gtin, _present(line.gtin for line in all_lines))
     return _ItemIndex(xref, by_number, by_gtin)
 
 
@@ -314,6 +279,10 @@ def _require_partners(connection: Connection, partner_ids: set[str]) -> None:
     missing = partner_ids - known
     if missing:
         raise UnknownPartnerError(frozenset(missing))
+
+
+def _present(values: Iterable[str | None]) -> set[str]:
+    return {value for value in values if value is not None}
 
 
 def _chunks(values: Iterable[str]) -> Iterator[list[str]]:
