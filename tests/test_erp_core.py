@@ -536,19 +536,13 @@ def test_listing_orders(session: Session) -> None:
     assert orders.get_order(session, "zeta", "A-1") is None
 
 
-# -- throughput -----------------------------------------------------------------------
+# -- volume -----------------------------------------------------------------------------
 
 
-def test_booking_throughput(session: Session, request: pytest.FixtureRequest) -> None:
-    """2,000 POs x 20 lines in one call; prints POs/s (a floor far below the target guards regressions)."""
+def test_booking_a_large_batch(session: Session) -> None:
+    """2,000 POs x 20 lines in one call are all stored (speed is measured by bench/bench_book.py)."""
     inputs = [make_order(f"PERF-{n:05d}", lines=20, source_ref=f"msg-{n}") for n in range(2000)]
-    started = time.perf_counter()
     results = booking.book_orders(session, inputs)
     session.commit()
-    elapsed = time.perf_counter() - started
     assert all(r.status == "booked" for r in results)
     assert count(session, SalesOrderLine) == 40_000
-    rate = len(inputs) / elapsed
-    backend = session.get_bind().dialect.name
-    print(f"\nerp_core booking on {backend}: {rate:,.0f} POs/s ({rate * 20:,.0f} lines/s)")
-    assert rate > (400 if backend == "sqlite" else 100)
