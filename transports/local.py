@@ -125,7 +125,7 @@ class LocalFolder:
         if self.root.resolve() not in target.parents:
             raise ValueError(f"refusing to write outside {self.root}: {relative!r}")
         target.parent.mkdir(parents=True, exist_ok=True)
-        temp = target.with_name(f".{target.name}.tmp")
+        temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         with open(temp, "wb") as fh:
             fh.write(data)
             fh.flush()
