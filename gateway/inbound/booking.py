@@ -42,48 +42,70 @@ def _party(party: Party | None) -> dict[str, object] | None:
             "city": party.city, "state": party.state, "postal_code": party.postal_code, "country": party.country}
 
 
-def to_order_input(document: PurchaseOrder, partner_id: str, source_ref: str) -> OrderInput:
+@dataclass(frozen=True, slots=True)
+class PreparedOrder:
+    """A canonical PO reduced to the plain fields the ERP core validates when it books.
+
+    Prepared when the set is mapped, so the canonical document need not be kept until
+    its batch is booked. ``fields`` is None when the order cannot be booked at all
+    (``problem`` says why).
+    """
+
+    po_number: str
+    fields: dict[str, object] | None
+    problem: str | None = None
+
+
+def prepare_order(document: PurchaseOrder | PreparedOrder, partner_id: str) -> PreparedOrder:
+    if isinstance(document, PreparedOrder):
+        return document
+    purpose = PURPOSES.get(document.purpose or "original")
+    if purpose is None:
+        return PreparedOrder(document.po_number, None, f"purpose {document.purpose!r} cannot be booked as an order")
+    if document.order_date is None:
+        return PreparedOrder(document.po_number, None, "the order has no order date")
+    lines = [{"buyer_line_ref": line.line_no, "buyer_part": line.buyer_part, "vendor_part": line.vendor_part,
+              "gtin": line.gtin, "description": line.description, "quantity": line.quantity,
+              "uom": line.uom or "EA", "unit_price": line.unit_price, "requested_date": line.requested_date}
+             for line in document.lines]
+    return PreparedOrder(document.po_number, {
+        "partner_id": partner_id, "po_number": document.po_number, "order_date": document.order_date,
+        "purpose": purpose, "currency": document.currency or "USD", "ship_to": _party(document.ship_to),
+        "bill_to": _party(document.bill_to), "lines": lines})
+
+
+def to_order_input(order: PreparedOrder, source_ref: str) -> OrderInput:
     """Raises ValueError (pydantic's ValidationError included) when the ERP core refuses a value.
 
     The order is handed to pydantic as one nested mapping: a single validation call per
     order (in pydantic-core) instead of one model construction per line.
     """
-    purpose = PURPOSES.get(document.purpose or "original")
-    if purpose is None:
-        raise ValueError(f"purpose {document.purpose!r} cannot be booked as an order")
-    if document.order_date is None:
-        raise ValueError("the order has no order date")
-    lines = [{"buyer_line_ref": line.line_no, "buyer_part": line.buyer_part, "vendor_part": line.vendor_part,
-              "gtin": line.gtin, "description": line.description, "quantity": line.quantity,
-              "uom": line.uom or "EA", "unit_price": line.unit_price, "requested_date": line.requested_date}
-             for line in document.lines]
-    return OrderInput.model_validate({
-        "partner_id": partner_id, "po_number": document.po_number, "order_date": document.order_date,
-        "purpose": purpose, "currency": document.currency or "USD", "ship_to": _party(document.ship_to),
-        "bill_to": _party(document.bill_to), "lines": lines, "source_ref": source_ref})
+    if order.fields is None:
+        raise ValueError(order.problem or "the order cannot be booked")
+    return OrderInput.model_validate({**order.fields, "source_ref": source_ref})
 
 
-def _refusal(document: PurchaseOrder, exc: ValueError) -> EdiError:
+def _refusal(po_number: str, exc: ValueError) -> EdiError:
     if isinstance(exc, ValidationError):
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         text = f"{where}: {first['msg']}"
     else:
         text = str(exc)
-    return EdiError("BOOK_FAILED", f"PO {document.po_number} cannot be booked: {text}")
+    return EdiError("BOOK_FAILED", f"PO {po_number} cannot be booked: {text}")
 
 
-def book_batch(session: Session, items: Sequence[tuple[PurchaseOrder, str, SetRow]]) -> list[BookOutcome]:
+def book_batch(session: Session, items: Sequence[tuple[PreparedOrder, SetRow]]) -> list[BookOutcome]:
     """Book the orders of one batch; one outcome per item, in order."""
     outcomes: list[BookOutcome | None] = []
     inputs: list[OrderInput] = []
-    for document, partner_id, row in items:
+    for order, row in items:
         source = f"isa:{row.sender}:{row.isa13}/gs:{row.gs06}/st:{row.st02}"
         try:
-            inputs.append(to_order_input(document, partner_id, source))
+            inputs.append(to_order_input(order, source))
             outcomes.append(None)
         except ValueError as exc:
-            outcomes.append(BookOutcome("failed", document.po_number, error=_refusal(document, exc)))
+            outcomes.append(BookOutcome("failed", order.po_number, error=_refusal(order.po_number, exc)))
     results = iter(book_orders(session, inputs))
     return [outcome or _from_result(next(results)) for outcome in outcomes]
 

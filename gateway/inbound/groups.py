@@ -10,12 +10,11 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
-from edi.canonical import PurchaseOrder
 from edi.errors import EdiError
 from edi.x12.ack import GroupOutcome, SetOutcome
 from edi.x12.model import GroupHeader, TransactionSet
 from gateway.evaluate import Evaluation
-from gateway.inbound.booking import book_batch
+from gateway.inbound.booking import PreparedOrder, book_batch, prepare_order
 from gateway.ledger.models import ACKNOWLEDGED, BOOKED, DUPLICATE, ERROR, RECEIVED
 from gateway.ledger.store import SetRow
 
@@ -27,7 +26,7 @@ NO_ACK_GROUPS = frozenset({"FA"})
 class PendingSet:
     row: SetRow
     outcome: SetOutcome
-    document: PurchaseOrder | None  # held only until the set is booked
+    order: PreparedOrder | None  # held only until the set is booked
 
 
 @dataclass(slots=True)
@@ -61,9 +60,10 @@ class GroupState:
             doc_ref=getattr(document, "po_number", None))
         outcome = SetOutcome(set_id=tx.id, control_number=tx.control_number,
                              implementation_ref=tx.implementation_ref or None, errors=list(evaluation.errors))
-        pending = PendingSet(row, outcome, document if evaluation.ok else None)
+        order = prepare_order(document, self.partner_id) if evaluation.ok and document is not None else None
+        pending = PendingSet(row, outcome, order)
         self.sets.append(pending)
-        if pending.document is not None:
+        if order is not None:
             self.unbooked.append(pending)
         return pending
 
@@ -72,10 +72,9 @@ class GroupState:
         if not self.unbooked:
             return
         batch, self.unbooked = self.unbooked, []
-        results = book_batch(session, [(p.document, self.partner_id, p.row) for p in batch
-                                       if p.document is not None])
+        results = book_batch(session, [(p.order, p.row) for p in batch if p.order is not None])
         for pending, result in zip(batch, results, strict=True):
-            pending.document = None
+            pending.order = None
             if result.status == "booked":
                 pending.row.history.append(BOOKED)
                 continue
