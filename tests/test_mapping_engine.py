@@ -319,7 +319,8 @@ def test_find_mapping_prefers_partner_then_default(tmp_path: Path) -> None:
     assert find_mapping("850", "005010", "acme", roots) == tmp_path / "partners" / "acme" / "850.yaml"
     assert find_mapping("850", "004010VICS", "acme", roots) == MAPPINGS / "default" / "850.yaml"
     assert find_mapping("850", "004010", None, roots) == MAPPINGS / "default" / "850.yaml"
-    assert find_mapping("850", "003040", None, roots) is None
+    assert find_mapping("850", "003040", None, roots) == MAPPINGS / "default" / "850.yaml"
+    assert find_mapping("850", "002001", None, roots) is None
     assert find_mapping("855", "004010", "acme", roots) is None
     with pytest.raises(ValueError, match="cannot name a mapping folder"):
         find_mapping("850", "004010", "../etc", roots)
@@ -335,9 +336,9 @@ def test_wrong_transaction_set_is_refused(default: CompiledMapping) -> None:
 
 def test_compiled_mapping_metadata(default: CompiledMapping) -> None:
     assert default.transaction_set == "850"
-    assert default.versions == ("0040", "0050")
+    assert default.versions == ("0030", "0040", "0050")
     assert default.handles("004010X357")
-    assert not default.handles("003040")
+    assert default.handles("003040") and not default.handles("002001")
 
 
 # -- the fast path ---------------------------------------------------------------------------
