@@ -116,6 +116,8 @@ _SPECS: tuple[ErrorSpec, ...] = (
     ErrorSpec("BOOK_FAILED", "document", "the order could not be booked", set_ak5="5"),
     # -- gateway ---------------------------------------------------------------
     ErrorSpec("PARTNER_UNKNOWN", "gateway", "interchange sender is not a configured partner", ta1="006"),
+    ErrorSpec("MAPPING_INVALID", "gateway", "the mapping file for this partner is invalid; the interchange is held "
+              "unanswered until it is fixed and the message reprocessed"),
     ErrorSpec("DUPLICATE_INTERCHANGE", "gateway", "interchange already received (same sender and ISA13)",
               ta1="025"),
 )

@@ -132,3 +132,21 @@ def test_message_detail_lists_history_and_children(workdir: Workdir) -> None:
     assert [e["status"] for e in detail["events"]] == ["received", "parsed", "mapped", "booked", "acknowledged"]
     table = workdir.run("messages", "show", str(interchange["id"]))
     assert table.code == 0 and "History" in table.out
+
+
+def test_broken_partner_mapping_holds_the_interchange_until_fixed(workdir: Workdir) -> None:
+    mapping = workdir.root / "mappings" / "partners" / "acme" / "850.yaml"
+    mapping.parent.mkdir(parents=True)
+    mapping.write_text("extends: default/850.yaml\nfields:\n  po_number: {path: BEG3X}\n")
+    translated = workdir.run("translate", PO_4010, "--json")
+    assert translated.code == 3
+    assert "850.yaml" in translated.err and "fields.po_number.path" in translated.err and "line 3" in translated.err
+
+    assert workdir.run("ingest", PO_4010).code == 0
+    [held] = messages(workdir, "--kind", "interchange")
+    assert held["status"] == "error" and held["error_code"] == "MAPPING_INVALID"
+    assert orders(workdir) == [] and workdir.outbox_files() == [], "our own mistake is not the sender's rejection"
+
+    mapping.write_text("extends: default/850.yaml\nfields:\n  po_number: {path: BEG03, required: true}\n")
+    assert workdir.run("messages", "reprocess", str(held["id"])).code == 0
+    assert len(orders(workdir)) == 2 and len(workdir.outbox_files()) == 1

@@ -11,12 +11,13 @@ from typing import Annotated
 import typer
 from sqlmodel import Session
 
+from edi.mapping import MappingError
 from erp_core.services import orders as erp_orders
 from erp_core.services import partners as erp_partners
 from gateway.app import Gateway, RunReport
 from gateway.cli.output import error_line, info, listing, print_json
 from gateway.cli.state import CliState
-from gateway.errors import InputRejected, NotFoundError
+from gateway.errors import ConfigError, InputRejected, NotFoundError
 from gateway.ledger import store
 from gateway.mappings import MappingResolver
 from gateway.settings import BUILTIN_MAPPINGS, load_settings, locate_config
@@ -73,7 +74,10 @@ def translate_cmd(
         raise NotFoundError(f"{file}: no such file")
     state: CliState = ctx.obj
     resolver, lookup = _translate_environment(state)
-    report = translate_file(file, resolver, partner_id=partner, partner_lookup=lookup, explain=explain)
+    try:
+        report = translate_file(file, resolver, partner_id=partner, partner_lookup=lookup, explain=explain)
+    except MappingError as exc:
+        raise ConfigError(str(exc)) from exc
     if as_json:
         print_json(report.to_json())
     else:
@@ -176,8 +180,16 @@ def messages_reprocess(ctx: typer.Context, message_id: Annotated[int, typer.Argu
     """Process a received file or interchange again from its archived bytes."""
     state: CliState = ctx.obj
     outcome = Gateway(state.context).reprocess(message_id, force=force)
-    info(f"reprocessed file #{outcome.file_id}: interchange message(s) {outcome.interchanges}")
     if outcome.errors:
         raise InputRejected(str(outcome.errors[0]))
+    with Session(state.context.engine) as session:
+        results = [store.get_message(session, i) for i in outcome.interchanges]
+    for message in results:
+        if message is not None:
+            info(f"interchange #{message.id} (ISA13 {message.isa13}): {message.status}"
+                 + (f" - {message.error_message}" if message.error_message else ""))
+    failed = [m for m in results if m is not None and m.status in {"error", "refused"}]
+    if failed:
+        raise InputRejected(f"interchange #{failed[0].id} is still {failed[0].status}: {failed[0].error_code}")
 
 

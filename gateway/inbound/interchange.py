@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from edi.errors import EdiError
+from edi.mapping import MappingError
 from edi.x12.ack import ack_status_of
 from edi.x12.isa_fields import check_isa_fields
 from edi.x12.model import GroupEnd, GroupHeader, InterchangeEnd, InterchangeHeader, TransactionSet
@@ -37,6 +38,7 @@ class InterchangeRun:
     group: GroupState | None = None
     done_groups: list[GroupState] = field(default_factory=list)
     sets_seen: int = 0
+    held: EdiError | None = None  # our own configuration is broken: hold the interchange, answer nothing
 
 
 class InterchangeProcessor:
@@ -114,6 +116,9 @@ class InterchangeProcessor:
     def finish(self, end: InterchangeEnd) -> None:
         run = self._require_run()
         self.run = None
+        if run.held is not None:
+            self._hold(run, run.held)
+            return
         if not run.accepting:
             return
         if end.errors:
@@ -138,13 +143,22 @@ class InterchangeProcessor:
 
     def _reject(self, run: InterchangeRun, errors: list[EdiError]) -> None:
         """Roll back everything of the interchange and answer it with a rejecting TA1."""
+        message = self._fail(run, errors)
+        self._answer_with_ta1(run, message, errors[0])
+        self.session.commit()
+
+    def _hold(self, run: InterchangeRun, error: EdiError) -> None:
+        """Roll back and leave the interchange in error unanswered (to be reprocessed once fixed)."""
+        self._fail(run, [error])
+        self.session.commit()
+
+    def _fail(self, run: InterchangeRun, errors: list[EdiError]) -> Message:
         self.session.rollback()
         message = self.session.get(Message, run.message.id)
         if message is None:  # committed in start(); its absence is a broken database
             raise LookupError(f"interchange message #{run.message.id} vanished")
         store.move(self.session, message, ERROR, errors=errors)
-        self._answer_with_ta1(run, message, errors[0])
-        self.session.commit()
+        return message
 
     def _answer_with_ta1(self, run: InterchangeRun, message: Message, error: EdiError) -> None:
         """A rejecting TA1 with the error's note code, when the ISA allows one to be built."""
@@ -168,7 +182,12 @@ class InterchangeProcessor:
         run.sets_seen += 1
         if not run.accepting or run.group is None:
             return
-        evaluation = evaluate_set(tx, self.ctx.mappings, run.partner_id)
+        try:
+            evaluation = evaluate_set(tx, self.ctx.mappings, run.partner_id)
+        except MappingError as exc:  # not the sender's fault: hold the interchange, do not reject it
+            run.held = EdiError("MAPPING_INVALID", str(exc))
+            run.accepting = False
+            return
         run.group.add(tx, evaluation)
         if len(run.group.unbooked) >= self.ctx.settings.limits.book_batch:
             run.group.book(self.session)

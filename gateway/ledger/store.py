@@ -43,13 +43,16 @@ def add_message(session: Session, **fields: object) -> Message:
 
 def move(session: Session, message: Message, status: str, *, errors: Sequence[EdiError] = (),
          detail: str | None = None) -> None:
-    """Move ``message`` to ``status`` (recording the first error, all errors, and an event)."""
+    """Move ``message`` to ``status`` (recording the first error, all errors, and an event).
+
+    A move without errors clears the current error fields (a reprocessed message that now
+    succeeds); the earlier errors stay in its event history.
+    """
     message.status = status
     message.updated_at = utcnow()
-    if errors:
-        message.error_code = errors[0].code
-        message.error_message = str(errors[0])
-        message.errors_json = errors_json(errors)
+    message.error_code = errors[0].code if errors else None
+    message.error_message = str(errors[0]) if errors else None
+    message.errors_json = errors_json(errors)
     session.add(message)
     session.add(MessageEvent(message_id=message.id, status=status, detail=detail or message.error_message))
 
