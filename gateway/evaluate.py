@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from edi.errors import EdiError
-from edi.mapping import CompiledMapping
+from edi.mapping import CompiledMapping, FieldTrace
 from edi.x12.model import TransactionSet
 from edi.x12.schema import load_schema
 from edi.x12.validate import validate_set
@@ -17,7 +17,7 @@ class Evaluation:
     errors: list[EdiError]
     document: object | None = None  # the canonical document (pydantic model) when mapping succeeded
     mapping: CompiledMapping | None = None
-    explain: list = field(default_factory=list)
+    explain: list[FieldTrace] = field(default_factory=list)
     reached: str = "received"  # the last stage passed: received | parsed | mapped
 
     @property

@@ -43,9 +43,11 @@ def translate_file(path: Path, resolver: MappingResolver, *, partner_id: str | N
             report.add_errors(check_isa_fields(event), isa13=event.control_number)
             partner = partner_id or (partner_lookup(event.sender_qualifier, event.sender_id)
                                      if partner_lookup else None)
-        elif isinstance(event, GroupEnd | InterchangeEnd):
-            report.add_errors(event.errors, isa13=event.header.segment[13] if isinstance(event, InterchangeEnd)
-                              else event.header.interchange.control_number)
+        elif isinstance(event, GroupEnd):
+            report.add_errors(event.errors, isa13=event.header.interchange.control_number,
+                              gs06=event.header.control_number)
+        elif isinstance(event, InterchangeEnd):
+            report.add_errors(event.errors, isa13=event.header.control_number)
         elif isinstance(event, FileError):
             report.add_errors([event.error])
     return report
@@ -64,9 +66,4 @@ def _translate_set(tx: TransactionSet, resolver: MappingResolver, partner: str |
     if explain:
         files = [str(f) for f in evaluation.mapping.source_files] if evaluation.mapping else []
         report.explain.append({**where, "mapping_files": files,
-                               "fields": [_trace_dict(t) for t in evaluation.explain]})
-
-
-def _trace_dict(trace: object) -> dict[str, object]:
-    to_dict = getattr(trace, "to_dict", None)
-    return to_dict() if callable(to_dict) else dict(vars(trace))
+                               "fields": [trace.to_dict() for trace in evaluation.explain]})
