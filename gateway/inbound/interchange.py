@@ -124,15 +124,16 @@ class InterchangeProcessor:
         if end.errors:
             self._reject(run, end.errors)
             return
-        acked_groups = [g for g in run.done_groups if g.acknowledged]
-        ack_message = None
-        request_groups = [AckGroup(g.outcome(len(g.sets)), g.header.sender) for g in acked_groups]
+        outcomes = [group.outcome(len(group.sets)) for group in run.done_groups]
+        request_groups = [AckGroup(outcome, group.header.sender)
+                          for group, outcome in zip(run.done_groups, outcomes, strict=True) if group.acknowledged]
         ta1 = ta1_reply(run.header, None)
+        ack_message = None
         if request_groups or ta1 is not None:
             ack_message = create_ack(self.session, self.ctx.archive, self.ctx.settings.gateway, AckRequest(
                 run.partner_id or "", run.ack_preference, run.header, request_groups, ta1, run.message.id))
-        for group in run.done_groups:
-            codes = {o.control_number: ack_status_of(o) for o in group.outcome(len(group.sets)).sets}
+        for group, outcome in zip(run.done_groups, outcomes, strict=True):
+            codes = {o.control_number: ack_status_of(o) for o in outcome.sets}
             rows = group.finish_rows(codes, acked=ack_message is not None and group.acknowledged)
             store.insert_set_rows(self.session, rows, ack_message.id if ack_message and group.acknowledged else None)
         final = ACKNOWLEDGED if ack_message is not None else PARSED
