@@ -27,6 +27,7 @@ REPROCESS_WITHOUT_FORCE = frozenset({"error", "refused", "duplicate", RECEIVED})
 @dataclass(slots=True)
 class RunReport:
     received: list[int] = field(default_factory=list)  # file ids
+    refused: list[str] = field(default_factory=list)  # names of files refused before archiving (size)
     processed: list[FileOutcome] = field(default_factory=list)
     delivered: list[str] = field(default_factory=list)
 
@@ -41,8 +42,10 @@ class Gateway:
         """Receive the given files (kept in place) and process them."""
         report = RunReport()
         for path in paths:
-            received = receive_path(self.ctx, path, source)
-            if received is not None:
+            received = receive_path(self.ctx, path, source, take=False)
+            if received is None:
+                report.refused.append(path.name)
+            else:
                 report.received.append(received[0].id or 0)
         self._process(report.received, report)
         report.delivered = deliver_pending(self.ctx)

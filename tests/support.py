@@ -83,3 +83,11 @@ def interchange_copy(isa13: int, po_base: int) -> str:
     text = (DATA / "gateway" / "acme-850-4010.x12").read_text()
     text = text.replace("*000000101*", f"*{isa13:09d}*").replace("IEA*1*000000101", f"IEA*1*{isa13:09d}")
     return text.replace("4500012345", f"{po_base:010d}").replace("4500012346", f"{po_base + 1:010d}")
+
+
+def assert_rejected(result: CliResult) -> None:
+    """A CLI run that refused (part of) its input: exit 1 and one readable error line, no traceback."""
+    assert result.code == 1, (result.code, result.err)
+    assert "Traceback" not in result.err
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.err

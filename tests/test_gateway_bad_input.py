@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from support import DATA, Workdir, ack_sets, messages, orders, tags, write_variant
+from support import DATA, Workdir, ack_sets, assert_rejected, messages, orders, tags, write_variant
 
 PO_4010 = DATA / "gateway" / "acme-850-4010.x12"
 PO_5010 = DATA / "gateway" / "acme-850-5010.x12"
@@ -29,7 +29,7 @@ def archived(workdir: Workdir, data: bytes) -> Path:
 def test_syntax_errors_reject_their_set_with_ak3_ak4(workdir: Workdir, tmp_path: Path, edit: tuple[str, str],
                                                      code: str, ak3: list[str], ak4: list[str] | None) -> None:
     bad = write_variant(tmp_path, PO_4010, "bad.x12", edit)
-    assert workdir.run("ingest", bad).code == 0
+    assert_rejected(workdir.run("ingest", bad))
     [rejected] = messages(workdir, "--status", "error", "--kind", "set")
     assert rejected["error_code"] == code and rejected["st02"] == "0001"
     assert [o["po_number"] for o in orders(workdir)] == ["4500012346"], "the neighbour set is booked"
@@ -42,7 +42,7 @@ def test_syntax_errors_reject_their_set_with_ak3_ak4(workdir: Workdir, tmp_path:
 
 def test_group_trailer_error_rejects_the_group_and_books_nothing(workdir: Workdir, tmp_path: Path) -> None:
     bad = write_variant(tmp_path, PO_4010, "ge.x12", ("GE*2*101", "GE*3*101"))
-    assert workdir.run("ingest", bad).code == 0
+    assert_rejected(workdir.run("ingest", bad))
     assert orders(workdir) == []
     sets = messages(workdir, "--kind", "set")
     assert {s["error_code"] for s in sets} == {"GE_COUNT_MISMATCH"}
@@ -53,7 +53,7 @@ def test_group_trailer_error_rejects_the_group_and_books_nothing(workdir: Workdi
 def test_5010_errors_are_answered_with_ik3_ik4(workdir: Workdir, tmp_path: Path) -> None:
     bad = write_variant(tmp_path, PO_5010, "bad5010.x12", ("BEG*00*SA*4500022001**20261120",
                                                           "BEG*00*SA*4500022001**20261131"))
-    assert workdir.run("ingest", bad).code == 0
+    assert_rejected(workdir.run("ingest", bad))
     [ack] = ack_sets(workdir.outbox_files()[0])
     assert ack[0][:2] == ["ST", "999"] and ack[0][3] == "005010X231A1"
     assert tags(ack, "IK3")[0][1:3] == ["BEG", "2"]
@@ -84,11 +84,13 @@ def test_oversize_file_is_quarantined_and_logged(workdir: Workdir, tmp_path: Pat
     kept = workdir.root / "data" / "archive" / "quarantine" / "big.x12"
     assert kept.read_bytes() == PO_4010.read_bytes()
     assert not (workdir.root / "inbox" / "big.x12").exists()
+    assert_rejected(workdir.run("ingest", PO_4010))
+    assert PO_4010.is_file(), "a file named on the command line is copied to quarantine, never moved"
 
 
 def test_interchange_not_addressed_to_us_is_refused_with_ta1(workdir: Workdir, tmp_path: Path) -> None:
     other = write_variant(tmp_path, PO_4010, "elsewhere.x12", ("ZZ*EDIPULSE       ", "ZZ*SOMEONEELSE    "))
-    assert workdir.run("ingest", other).code == 0
+    assert_rejected(workdir.run("ingest", other))
     [refused] = messages(workdir, "--kind", "interchange")
     assert refused["status"] == "refused" and refused["error_code"] == "ISA_RECEIVER_UNKNOWN"
     text = workdir.outbox_files()[0].read_text()
@@ -98,7 +100,7 @@ def test_interchange_not_addressed_to_us_is_refused_with_ta1(workdir: Workdir, t
 
 def test_bad_isa_date_is_rejected_with_ta1(workdir: Workdir, tmp_path: Path) -> None:
     bad = write_variant(tmp_path, PO_4010, "isadate.x12", ("*261120*1015*", "*261340*1015*"))
-    assert workdir.run("ingest", bad).code == 0
+    assert_rejected(workdir.run("ingest", bad))
     [rejected] = messages(workdir, "--kind", "interchange")
     assert rejected["error_code"] == "ISA_DATE"
     assert orders(workdir) == []
@@ -142,7 +144,7 @@ def test_broken_partner_mapping_holds_the_interchange_until_fixed(workdir: Workd
     assert translated.code == 3
     assert "850.yaml" in translated.err and "fields.po_number.path" in translated.err and "line 3" in translated.err
 
-    assert workdir.run("ingest", PO_4010).code == 0
+    assert_rejected(workdir.run("ingest", PO_4010))
     [held] = messages(workdir, "--kind", "interchange")
     assert held["status"] == "error" and held["error_code"] == "MAPPING_INVALID"
     assert orders(workdir) == [] and workdir.outbox_files() == [], "our own mistake is not the sender's rejection"

@@ -57,9 +57,16 @@ def ingest_cmd(ctx: typer.Context, files: Annotated[list[Path], typer.Argument(h
     state: CliState = ctx.obj
     report = Gateway(state.context).ingest(files)
     info(_summary(report))
-    failed = [e for p in report.processed for e in p.errors]
-    if failed:
-        raise InputRejected(f"{len(failed)} file(s) rejected: {failed[0]}")
+    if report.refused:
+        raise InputRejected(f"{len(report.refused)} file(s) refused before processing: {report.refused[0]} "
+                            "(see 'edipulse messages --status refused')")
+    with Session(state.context.engine) as session:
+        problems = store.problems_of_files(session, report.received)
+    if problems:
+        first = problems[0]
+        raise InputRejected(f"{len(problems)} message(s) not accepted; first: {first.kind} #{first.id} "
+                            f"{first.status}: {first.error_message or first.error_code} "
+                            "(see 'edipulse messages --status error')")
 
 
 def translate_cmd(

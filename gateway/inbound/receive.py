@@ -33,8 +33,12 @@ def receive_stream(ctx: Context, stream: BinaryIO, name: str, source: str) -> tu
         return row, message.id or 0
 
 
-def receive_path(ctx: Context, path: Path, source: str) -> tuple[ReceivedFile, int] | None:
-    """Receive a local file. An oversize file is moved to quarantine and logged as refused."""
+def receive_path(ctx: Context, path: Path, source: str, *, take: bool = True) -> tuple[ReceivedFile, int] | None:
+    """Receive a local file. An oversize file is put in quarantine and logged as refused.
+
+    ``take``: the file is ours to move (a spool file); otherwise (a file named on the
+    command line) quarantine gets a copy and the original stays where it is.
+    """
     try:
         with open(path, "rb") as fh:
             return receive_stream(ctx, fh, path.name, source)
@@ -42,7 +46,10 @@ def receive_path(ctx: Context, path: Path, source: str) -> tuple[ReceivedFile, i
         quarantine = ctx.settings.path("archive") / "quarantine"
         quarantine.mkdir(parents=True, exist_ok=True)
         target = quarantine / path.name
-        shutil.move(path, target)
+        if take:
+            shutil.move(path, target)
+        else:
+            shutil.copyfile(path, target)
         with Session(ctx.engine) as session:
             error = EdiError("FILE_TOO_LARGE", f"{path.name}: {exc}; moved to {target}")
             store.add_message(session, direction="in", kind="file", status=REFUSED, doc_ref=path.name[-64:],

@@ -169,3 +169,15 @@ def children(session: Session, message_id: int) -> list[Message]:
 def events(session: Session, message_id: int) -> list[MessageEvent]:
     return list(session.execute(select(MessageEvent).where(MessageEvent.message_id == message_id)
                                 .order_by(MessageEvent.id)).scalars())
+
+
+PROBLEM_STATUSES = ("error", "refused", "duplicate")
+
+
+def problems_of_files(session: Session, file_ids: Sequence[int]) -> list[Message]:
+    """Inbound messages of these files that ended in error, refused or duplicate, in order."""
+    if not file_ids:
+        return []
+    return list(session.execute(select(Message).where(
+        Message.file_id.in_(list(file_ids)), Message.direction == "in",
+        Message.status.in_(PROBLEM_STATUSES)).order_by(Message.id)).scalars())
