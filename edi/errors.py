@@ -79,6 +79,8 @@ _SPECS: tuple[ErrorSpec, ...] = (
     ErrorSpec("SE_COUNT_MISMATCH", "set", "SE01 does not match the number of segments", set_ak5="4"),
     ErrorSpec("ST_INVALID_ID", "set", "missing or invalid transaction set identifier", set_ak5="6"),
     ErrorSpec("ST_CONTROL_NUMBER", "set", "missing or invalid transaction set control number", set_ak5="7"),
+    ErrorSpec("ST_CONTROL_DUPLICATE", "set", "transaction set control number not unique within the functional group",
+              set_ak5="23"),
     ErrorSpec("SET_TOO_LARGE", "set", "transaction set exceeds the configured size limit", set_ak5="5"),
     # -- segment (AK304 / IK304) --------------------------------------------------
     ErrorSpec("SEG_UNRECOGNIZED", "segment", "unrecognized segment ID", set_ak5="5", segment_ak3="1"),

@@ -152,3 +152,11 @@ def test_broken_partner_mapping_holds_the_interchange_until_fixed(workdir: Workd
     mapping.write_text("extends: default/850.yaml\nfields:\n  po_number: {path: BEG03, required: true}\n")
     assert workdir.run("messages", "reprocess", str(held["id"])).code == 0
     assert len(orders(workdir)) == 2 and len(workdir.outbox_files()) == 1
+
+
+def test_repeated_st02_in_a_group_rejects_the_second_set(workdir: Workdir, tmp_path: Path) -> None:
+    bad = write_variant(tmp_path, PO_4010, "st02.x12", ("ST*850*0002", "ST*850*0001"), ("SE*16*0002", "SE*16*0001"))
+    assert_rejected(workdir.run("ingest", bad))
+    assert [o["po_number"] for o in orders(workdir)] == ["4500012345"]
+    [ack] = ack_sets(workdir.outbox_files()[0])
+    assert [s[1:] for s in tags(ack, "AK5")] == [["A"], ["R", "23"]]

@@ -39,12 +39,19 @@ class GroupState:
     unbooked: list[PendingSet] = field(default_factory=list)
     errors: list[EdiError] = field(default_factory=list)
     declared_count: int | None = None  # GE01 as the sender wrote it
+    seen_st02: set[str] = field(default_factory=set)
 
     @property
     def acknowledged(self) -> bool:
         return self.header.functional_id not in NO_ACK_GROUPS
 
     def add(self, tx: TransactionSet, evaluation: Evaluation) -> PendingSet:
+        if tx.control_number in self.seen_st02:
+            evaluation = Evaluation([EdiError("ST_CONTROL_DUPLICATE", f"ST02 {tx.control_number} is used twice in "
+                                              f"group {self.header.control_number}", segment_position=1,
+                                              segment_id="ST", element_position=2, bad_value=tx.control_number),
+                                     *evaluation.errors], reached=evaluation.reached)
+        self.seen_st02.add(tx.control_number)
         isa = tx.interchange
         history = [RECEIVED] if evaluation.reached == "received" else [RECEIVED, "parsed"]
         if evaluation.reached == "mapped":
@@ -101,12 +108,12 @@ class GroupState:
                             errors=list(self.errors), received_count=received_count,
                             declared_count=self.declared_count)
 
-    def finish_rows(self, ack_code_of: dict[str, str], acked: bool) -> list[SetRow]:
-        """Final ledger rows: sets booked and answered become 'acknowledged'."""
+    def finish_rows(self, ack_codes: list[str], acked: bool) -> list[SetRow]:
+        """Final ledger rows (``ack_codes``: one per set, in order); booked and answered sets are 'acknowledged'."""
         rows = []
-        for pending in self.sets:
+        for pending, ack_code in zip(self.sets, ack_codes, strict=True):
             row = pending.row
-            row.ack_code = ack_code_of.get(row.st02)
+            row.ack_code = ack_code
             if acked and row.history[-1] == BOOKED:
                 row.history.append(ACKNOWLEDGED)
             rows.append(row)

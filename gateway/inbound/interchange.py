@@ -133,7 +133,7 @@ class InterchangeProcessor:
             ack_message = create_ack(self.session, self.ctx.archive, self.ctx.settings.gateway, AckRequest(
                 run.partner_id or "", run.ack_preference, run.header, request_groups, ta1, run.message.id))
         for group, outcome in zip(run.done_groups, outcomes, strict=True):
-            codes = {o.control_number: ack_status_of(o) for o in outcome.sets}
+            codes = [ack_status_of(o) for o in outcome.sets]
             rows = group.finish_rows(codes, acked=ack_message is not None and group.acknowledged)
             store.insert_set_rows(self.session, rows, ack_message.id if ack_message and group.acknowledged else None)
         final = ACKNOWLEDGED if ack_message is not None else PARSED
