@@ -18,9 +18,10 @@ from pathlib import Path
 import psycopg
 import pytest
 from psycopg import sql
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine, delete, func, select
 from sqlmodel import Session, SQLModel
 
+from erp_core.db import make_engine, upgrade
 from erp_core.inputs import OrderInput, OrderLineInput, PartyInput
 from erp_core.models import ERP_TABLE_NAMES
 from erp_core.services import items, partners
@@ -108,3 +109,37 @@ def make_order(
         ),
         source_ref=source_ref,
     )
+
+
+# -- fixtures shared by the erp_core test modules (import them by name) -----------------
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def migrated(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """One migrated database per backend for the module."""
+    with database_url(request.param, tmp_path_factory.mktemp("erp")) as url:
+        engine = make_engine(url)
+        upgrade(engine)
+        try:
+            yield engine
+        finally:
+            engine.dispose()
+
+
+@pytest.fixture
+def engine(migrated: Engine) -> Engine:
+    clear_erp_tables(migrated)
+    return migrated
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session on a database holding partner acme and its items (committed)."""
+    with Session(engine) as session:
+        add_acme(session)
+        session.commit()
+        yield session
+
+
+def count(session: Session, model: type) -> int:
+    return session.exec(select(func.count()).select_from(model)).one()[0]  # type: ignore[call-overload]
