@@ -153,3 +153,9 @@ def test_run_keeps_polling_until_sigterm(tmp_path: Path) -> None:
         gateway.send_signal(signal.SIGTERM)
         _out, err = gateway.communicate(timeout=60)
     assert gateway.returncode == 0, err
+
+
+def test_unknown_status_filter_is_a_usage_error(workdir: Workdir) -> None:
+    result = workdir.run("messages", "--status", "bogus")
+    assert result.code == 2 and "acknowledged" in result.err
+    assert workdir.run("messages", "--kind", "nope").code == 2

@@ -19,6 +19,7 @@ from gateway.cli.output import error_line, info, listing, print_json
 from gateway.cli.state import CliState
 from gateway.errors import ConfigError, InputRejected, NotFoundError
 from gateway.ledger import store
+from gateway.ledger.models import KINDS, STATUSES
 from gateway.mappings import MappingResolver
 from gateway.settings import BUILTIN_MAPPINGS, load_settings, locate_config
 from gateway.translate import translate_file
@@ -150,6 +151,10 @@ def messages_list(
     """List ledger messages, newest first (or use a subcommand)."""
     if ctx.invoked_subcommand is not None:
         return
+    if status is not None and status not in STATUSES:
+        raise typer.BadParameter(f"{status!r} is not one of: {', '.join(STATUSES)}", param_hint="--status")
+    if kind is not None and kind not in KINDS:
+        raise typer.BadParameter(f"{kind!r} is not one of: {', '.join(KINDS)}", param_hint="--kind")
     state: CliState = ctx.obj
     with Session(state.context.engine) as session:
         records = [_message_record(m) for m in store.list_messages(session, status=status, kind=kind,

@@ -14,6 +14,7 @@ RECEIVED, PARSED, MAPPED, BOOKED, ACKNOWLEDGED = "received", "parsed", "mapped",
 ERROR, DUPLICATE, REFUSED, PENDING, SENT = "error", "duplicate", "refused", "pending", "sent"
 PROCESSED = "processed"  # a file whose interchanges were all handled
 PROCESSING = "processing"  # a file claimed by a worker
+KINDS = ("file", "interchange", "set", "ack")
 STATUSES = (RECEIVED, PARSED, MAPPED, BOOKED, ACKNOWLEDGED, ERROR, DUPLICATE, REFUSED, PENDING, SENT, PROCESSED,
             PROCESSING)
 
