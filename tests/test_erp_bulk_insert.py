@@ -13,11 +13,11 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlmodel import Session
 
+from erp_core.bulk_insert import BulkInsert, apply_processor
 from erp_core.inputs import OrderLineInput
 from erp_core.models import SalesOrder, SalesOrderLine
 from erp_core.services import booking
 from erp_core.services._booking_rows import LINE_COLUMNS, BookingWriter
-from erp_core.services._bulk_insert import BulkInsert, apply_processor
 from erp_core.types import to_millionths
 
 LINE_TABLE: Table = SalesOrderLine.__table__  # type: ignore[assignment]

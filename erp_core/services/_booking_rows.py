@@ -2,7 +2,7 @@
 
 Values are gathered column by column, one list comprehension per column over all of
 a batch's lines: that is the cheapest way to walk tens of thousands of input models
-in Python, and it hands :class:`~erp_core.services._bulk_insert.BulkInsert` the
+in Python, and it hands :class:`~erp_core.bulk_insert.BulkInsert` the
 column-wise layout it converts and streams without building a tuple per row.
 """
 
@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Dialect, Table
 
+from erp_core.bulk_insert import BulkInsert
 from erp_core.inputs import OrderInput, PartyInput
 from erp_core.models import SalesOrder, SalesOrderLine, SalesOrderParty
-from erp_core.services._bulk_insert import BulkInsert
 
 if TYPE_CHECKING:
     from erp_core.services.booking import LineResolution

@@ -5,7 +5,7 @@ rather than one ORM object per row. Per batch it runs one pre-query for POs alre
 booked, the item-resolution queries (cross-references, then items by number and
 GTIN), and inside one SAVEPOINT three bulk inserts (orders, parties, lines) plus one
 query reading the new order ids back. The bulk inserts skip SQLAlchemy's per-row
-parameter handling (:mod:`erp_core.services._bulk_insert`): values are gathered
+parameter handling (:mod:`erp_core.bulk_insert`): values are gathered
 column by column, converted by the columns' own bind processors and streamed to the
 driver's ``executemany`` on SQLite and to ``COPY`` on PostgreSQL.
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from edi.errors import EdiError
+from erp_core.bulk_insert import BulkInsert
 from gateway.ledger.models import (
     ControlCounter,
     InterchangeKey,
@@ -78,32 +80,60 @@ class SetRow:
     ack_code: str | None = None
 
 
+_MESSAGE_TABLE = Message.__table__  # type: ignore[attr-defined]
+_EVENT_TABLE = MessageEvent.__table__  # type: ignore[attr-defined]
+_MESSAGE_COLUMNS = tuple(c.name for c in _MESSAGE_TABLE.columns if c.name != "id")
+_EVENT_COLUMNS = tuple(c.name for c in _EVENT_TABLE.columns if c.name != "id")
+_INSERTS_KEY = "gateway.ledger.set_row_inserts"  # in Connection.info: compiled once per DBAPI connection
+
+
+def _set_row_inserts(connection: Connection) -> tuple[BulkInsert, BulkInsert]:
+    inserts = connection.info.get(_INSERTS_KEY)
+    if inserts is None:
+        inserts = connection.info[_INSERTS_KEY] = (BulkInsert(_MESSAGE_TABLE, _MESSAGE_COLUMNS, connection.dialect),
+                                                   BulkInsert(_EVENT_TABLE, _EVENT_COLUMNS, connection.dialect))
+    return inserts
+
+
+def _set_row_values(row: SetRow, ack_message_id: int | None, now: datetime) -> dict[str, object]:
+    return {
+        "direction": "in", "kind": "set", "file_id": row.file_id, "parent_id": row.parent_id,
+        "partner_id": row.partner_id, "sender": row.sender, "receiver": row.receiver, "isa13": row.isa13,
+        "gs06": row.gs06, "st02": row.st02, "set_id": row.set_id, "version": row.version, "doc_ref": row.doc_ref,
+        "offset": row.offset, "status": row.history[-1],
+        "error_code": row.errors[0].code if row.errors else None,
+        "error_message": str(row.errors[0]) if row.errors else None,
+        "errors_json": errors_json(row.errors), "ack_code": row.ack_code, "ack_message_id": ack_message_id,
+        "attempts": 1, "created_at": now, "updated_at": now,
+    }
+
+
 def insert_set_rows(session: Session, rows: Sequence[SetRow], ack_message_id: int | None) -> None:
-    """Bulk-insert set rows and their events (one event per status reached)."""
+    """Bulk-insert set rows and their events (one event per status reached).
+
+    Rows go through the driver's bulk path; their ids are read back as the rows of this
+    interchange above the highest id it had before (only the worker holding the
+    interchange's file writes rows under it, and ids are assigned in insertion order).
+    """
     if not rows:
         return
+    parent_id = rows[0].parent_id
+    if any(r.parent_id != parent_id for r in rows):
+        raise ValueError("set rows of one call must belong to one interchange")
+    connection = session.connection()
+    messages, events = _set_row_inserts(connection)
+    before = connection.execute(select(func.coalesce(func.max(Message.id), 0))
+                                .where(Message.parent_id == parent_id)).scalar_one()
     now = utcnow()
-    values = [{
-        "direction": "in", "kind": "set", "file_id": r.file_id, "parent_id": r.parent_id,
-        "partner_id": r.partner_id, "sender": r.sender, "receiver": r.receiver, "isa13": r.isa13,
-        "gs06": r.gs06, "st02": r.st02, "set_id": r.set_id, "version": r.version, "doc_ref": r.doc_ref,
-        "offset": r.offset, "status": r.history[-1],
-        "error_code": r.errors[0].code if r.errors else None,
-        "error_message": str(r.errors[0]) if r.errors else None,
-        "errors_json": errors_json(r.errors), "ack_code": r.ack_code, "ack_message_id": ack_message_id,
-        "attempts": 1, "created_at": now, "updated_at": now,
-    } for r in rows]
-    connection = session.connection()  # Core, not the ORM bulk path: one multi-row INSERT per batch
-    message_table = Message.__table__  # type: ignore[attr-defined]
-    ids = connection.execute(message_table.insert().returning(message_table.c.id, sort_by_parameter_order=True),
-                             values).scalars().all()
-    events = []
-    for message_id, row in zip(ids, rows, strict=True):
-        detail = str(row.errors[0]) if row.errors else None
-        events.extend({"message_id": message_id, "status": status, "at": now,
-                       "detail": detail if i == len(row.history) - 1 else None}
-                      for i, status in enumerate(row.history))
-    connection.execute(MessageEvent.__table__.insert(), events)  # type: ignore[attr-defined]
+    values = [_set_row_values(r, ack_message_id, now) for r in rows]
+    messages.execute(connection, [[v[c] for v in values] for c in _MESSAGE_COLUMNS])
+    ids = connection.execute(select(Message.id).where(Message.parent_id == parent_id, Message.id > before)
+                             .order_by(Message.id)).scalars().all()
+    if len(ids) != len(rows):
+        raise RuntimeError(f"interchange #{parent_id}: wrote {len(rows)} set rows, found {len(ids)}")
+    event_rows = [(message_id, status, str(row.errors[0]) if row.errors and i == len(row.history) - 1 else None, now)
+                  for message_id, row in zip(ids, rows, strict=True) for i, status in enumerate(row.history)]
+    events.execute(connection, [list(column) for column in zip(*event_rows, strict=True)])
 
 
 def claim_interchange(session: Session, sender: str, isa13: str, message_id: int) -> int | None:

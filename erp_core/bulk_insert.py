@@ -14,7 +14,7 @@ overhead:
 * rows go to the DBAPI cursor of the session's own connection, inside its
   transaction and SAVEPOINT: ``executemany`` on SQLite (and any other driver), or on
   PostgreSQL with psycopg 3 ``COPY ... FROM STDIN`` (see
-  :mod:`erp_core.services._pg_copy`), several times faster than any form of INSERT
+  :mod:`erp_core.pg_copy`), several times faster than any form of INSERT
   there. Driver errors are re-raised wrapped as SQLAlchemy wraps them
   (``sqlalchemy.exc.IntegrityError`` for a duplicate key), so callers handle both
   paths alike.
@@ -35,7 +35,7 @@ from sqlalchemy import Connection, Dialect, Table, insert
 from sqlalchemy.exc import DBAPIError, StatementError
 
 if TYPE_CHECKING:
-    from erp_core.services._pg_copy import CopyWriter
+    from erp_core.pg_copy import CopyWriter
 
 Processor = Callable[[Any], Any]
 
@@ -151,6 +151,6 @@ def _copy_writer(table: Table, columns: Sequence[str], dialect: Dialect) -> Copy
     """A COPY-based writer on PostgreSQL through psycopg 3; None for every other driver."""
     if dialect.name != "postgresql" or dialect.driver != "psycopg":
         return None
-    from erp_core.services._pg_copy import CopyWriter  # psycopg is only installed where it is used
+    from erp_core.pg_copy import CopyWriter  # psycopg is only installed where it is used
 
     return CopyWriter(table, columns)
