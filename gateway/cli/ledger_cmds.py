@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import signal
 import time
 from pathlib import Path
@@ -24,6 +25,7 @@ from gateway.mappings import MappingResolver
 from gateway.settings import BUILTIN_MAPPINGS, load_settings, locate_config
 from gateway.translate import translate_file
 
+log = logging.getLogger(__name__)
 JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON")]
 messages_app = typer.Typer(invoke_without_command=True, help="The message ledger.")
 
@@ -42,9 +44,17 @@ def run_cmd(ctx: typer.Context,
     stopping: list[int] = []
     signal.signal(signal.SIGTERM, lambda signum, _frame: stopping.append(signum))
     while True:
-        report = gateway.run_once()
-        if report.received or report.processed or once:
-            info(_summary(report))
+        try:
+            report = gateway.run_once()
+        except Exception as exc:  # noqa: BLE001 - a polling gateway survives one bad round
+            if once:
+                raise
+            # The file being processed stays claimed; it is taken up again when its lease runs out.
+            log.exception("processing round failed; polling goes on")
+            error_line(f"processing round failed: {type(exc).__name__}: {exc}")
+        else:
+            if report.received or report.processed or once:
+                info(_summary(report))
         if once or stopping:
             return
         time.sleep(state.settings.run.poll_seconds)
