@@ -33,9 +33,11 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import psycopg  # noqa: E402
+from gen_x12 import CATALOGUE  # noqa: E402
 from psycopg import sql  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
@@ -47,15 +49,9 @@ from erp_core.services.booking import book_orders  # noqa: E402
 PG_ADMIN_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=test connect_timeout=3"
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
 
-# (buyer part, vendor part, GTIN, description, unit price), as in gen_x12.py. The first two items
-# exist in the database (one through a cross-reference, one by vendor part), the third by GTIN only.
-_CATALOGUE = (
-    ("CATH-7F-110", "CM-44810", "00812345000016", "CATHETER 7FR 110CM STERILE", "18.75"),
-    ("GW-035-150", "CM-22105", "00812345000023", "GUIDEWIRE 035 150CM PTFE", "4.20"),
-    ("SHTH-6F-11", "CM-31877", "00812345000030", "INTRODUCER SHEATH 6FR 11CM", "9.95"),
-    ("STPC-3WAY", "CM-10442", "00812345000047", "STOPCOCK 3-WAY LUER LOCK", "0.85"),
-    ("SYR-10ML-LL", "CM-50310", "00812345000054", "SYRINGE 10ML LUER LOCK", "0.32"),
-)
+# The device catalogue of the X12 generator. The first two items exist in the database (one
+# through a cross-reference, one by vendor part), the third by GTIN only.
+_CATALOGUE = CATALOGUE
 
 
 _SHIP_TO = {"name": "ACME MEDICAL DC WEST", "id_code": "DC-WEST", "address1": "1200 INNOVATION WAY",

@@ -19,7 +19,7 @@ from typing import TextIO
 
 # (buyer part, vendor part, GTIN with a valid GS1 check digit, description, unit price) of a small
 # device catalogue.
-_CATALOGUE = (
+CATALOGUE = (
     ("CATH-7F-110", "CM-44810", "00812345000016", "CATHETER 7FR 110CM STERILE", "18.75"),
     ("GW-035-150", "CM-22105", "00812345000023", "GUIDEWIRE 035 150CM PTFE", "4.20"),
     ("SHTH-6F-11", "CM-31877", "00812345000030", "INTRODUCER SHEATH 6FR 11CM", "9.95"),
@@ -62,7 +62,7 @@ class _InterchangeWriter:
             "N1*BT*ACME MEDICAL INC*92*ACME-AP~\nN3*PO BOX 5500~\nN4*MINNEAPOLIS*MN*55440*US~\n",
         ]
         for line in range(1, lines + 1):
-            part, vendor, gtin, description, price = _CATALOGUE[(self.sets + line) % len(_CATALOGUE)]
+            part, vendor, gtin, description, price = CATALOGUE[(self.sets + line) % len(CATALOGUE)]
             quantity = 10 * (1 + (self.sets * 7 + line * 3) % 50)
             body.append(f"PO1*{line}*{quantity}*EA*{price}**BP*{part}*VP*{vendor}*UK*{gtin}~\n"
                         f"PID*F****{description}~\n")
