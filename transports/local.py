@@ -22,7 +22,8 @@ DEFAULT_TEMP_PATTERNS = (".*", "*.tmp", "*.part", "*.partial", "*.filepart", "*~
 CLAIM_DIR = ".claimed"  # hidden, so never picked up as a new file
 
 
-def _safe(worker: str) -> str:
+def claim_folder_name(worker: str) -> str:
+    """The folder under ``.claimed/`` that holds ``worker``'s files (a name safe on any filesystem)."""
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in worker)
 
 
@@ -93,7 +94,7 @@ class LocalFolder:
 
         Returns the claimed entry, or None when another worker took the file first.
         """
-        target = self.root / CLAIM_DIR / _safe(worker) / entry.relative
+        target = self.root / CLAIM_DIR / claim_folder_name(worker) / entry.relative
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
             os.rename(entry.path, target)

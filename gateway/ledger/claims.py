@@ -17,20 +17,17 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from gateway.ledger.models import PROCESSING, RECEIVED, ReceivedFile, utcnow
+from transports.local import claim_folder_name
 
 
 def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def _safe(name: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
-
-
 def is_dead_worker(name: str) -> bool:
     """True for a worker id ("host:pid", or its folder-safe form "host_pid") of a gone local process."""
     host, _, pid = name.rpartition(":" if ":" in name else "_")
-    if _safe(host) != _safe(socket.gethostname()) or not pid.isdigit():
+    if claim_folder_name(host) != claim_folder_name(socket.gethostname()) or not pid.isdigit():
         return False
     try:
         os.kill(int(pid), 0)
