@@ -138,18 +138,15 @@ def insert_set_rows(session: Session, rows: Sequence[SetRow], ack_message_id: in
 
 def claim_interchange(session: Session, sender: str, isa13: str, message_id: int) -> int | None:
     """Register (sender, ISA13); returns the id of the earlier message when it is a resubmission."""
-    existing = session.execute(
-        select(InterchangeKey.message_id).where(InterchangeKey.sender == sender, InterchangeKey.isa13 == isa13)
-    ).scalar_one_or_none()
+    owner = select(InterchangeKey.message_id).where(InterchangeKey.sender == sender, InterchangeKey.isa13 == isa13)
+    existing = session.execute(owner).scalar_one_or_none()
     if existing is not None:
         return existing if existing != message_id else None
     try:
         with session.begin_nested():
             session.add(InterchangeKey(sender=sender, isa13=isa13, message_id=message_id))
-    except IntegrityError:
-        return session.execute(
-            select(InterchangeKey.message_id).where(InterchangeKey.sender == sender, InterchangeKey.isa13 == isa13)
-        ).scalar_one()
+    except IntegrityError:  # another worker registered it between our look and our insert
+        return session.execute(owner).scalar_one()
     return None
 
 
