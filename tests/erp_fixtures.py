@@ -3,11 +3,12 @@
 PostgreSQL tests run against the server at 127.0.0.1:5432 (trust auth, user
 ``postgres``): each run creates a database with a random name from the ``test``
 maintenance database and drops it afterwards, so runs never see each other's rows.
-They skip when the server is not reachable.
+They skip when the server is not reachable, except under CI (``$CI`` set), where they fail.
 """
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -43,6 +44,8 @@ def postgres_available() -> bool:
 def postgres_database() -> Iterator[str]:
     """Create a fresh PostgreSQL database, yield its SQLAlchemy URL, drop it afterwards."""
     if not postgres_available():
+        if os.environ.get("CI"):  # .ci/run starts the server: its absence there is a failure, not a skip
+            pytest.fail("PostgreSQL is not reachable at 127.0.0.1:5432")
         pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432")
     name = f"erp_test_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as admin:

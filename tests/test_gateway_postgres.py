@@ -1,7 +1,7 @@
 """Several gateway workers sharing one PostgreSQL database and one inbox.
 
-Real PostgreSQL on 127.0.0.1:5432 (`.ci/run` starts it); each test gets a fresh database.
-Under CI a missing server is a failure, elsewhere the tests skip.
+Real PostgreSQL on 127.0.0.1:5432 (`.ci/run` starts it); each test gets a fresh database
+(``erp_fixtures.postgres_database``: a missing server fails under CI, skips elsewhere).
 """
 
 from __future__ import annotations
@@ -10,16 +10,13 @@ import json
 import os
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.exc import OperationalError
+from erp_fixtures import postgres_database
 from support import DATA, interchange_copy
 
-ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 PO_4010 = DATA / "gateway" / "acme-850-4010.x12"
 EXE = Path(sys.executable).with_name("edipulse")
 
@@ -28,21 +25,8 @@ pytestmark = pytest.mark.postgres
 
 @pytest.fixture
 def pg_url() -> Iterator[str]:
-    name = f"edipulse_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))  # name is generated above, not input
-    except OperationalError as exc:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"PostgreSQL not reachable: {exc.orig}")
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with postgres_database() as url:
+        yield url
 
 
 def _site(tmp_path: Path, url: str) -> tuple[Path, dict[str, str]]:
