@@ -157,12 +157,15 @@ def load_settings(explicit: Path | None = None) -> Settings:
 
 
 def default_config_text(x12_id: str) -> str:
+    """The config.yaml that ``edipulse init`` writes (and the one this repository ships)."""
     return f"""\
-# EDI Pulse settings. Paths are relative to this file. Secrets come from the environment:
-# to use PostgreSQL, set e.g. EDIPULSE_DATABASE_URL and uncomment url_env.
+# EDI Pulse settings (the embedded default: SQLite + local folders).
+# Paths are relative to this file. Secrets come from the environment only: to use
+# PostgreSQL, export EDIPULSE_DATABASE_URL=postgresql+psycopg://user:pass@host/db and
+# uncomment url_env below.
 gateway:
-  x12_id: "{x12_id}"      # our ISA qualifier:ID, what partners send to (ISA07/ISA08)
-  usage: P                # P production, T test (ISA15 of what we send)
+  x12_id: "{x12_id}"   # our ISA qualifier:ID, what partners address (ISA07/ISA08)
+  usage: P                # ISA15 of what we send: P production, T test
 database:
   url: "sqlite:///data/edipulse.db"
   # url_env: EDIPULSE_DATABASE_URL
@@ -172,9 +175,10 @@ paths:
   archive: data/archive
   mappings: mappings
 limits:
-  max_file_bytes: 2147483648
+  max_file_bytes: 2147483648   # larger files are quarantined and logged, never processed
   max_set_segments: 1000000
+  book_batch: 500
 run:
   poll_seconds: 5
-  settle_seconds: 1
+  settle_seconds: 1            # a spooled file must keep its size and mtime this long
 """

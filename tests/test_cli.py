@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from support import DATA, CliResult, Workdir
 
+from gateway.settings import default_config_text
+
 PO_4010 = DATA / "gateway" / "acme-850-4010.x12"
 
 
@@ -159,3 +161,9 @@ def test_unknown_status_filter_is_a_usage_error(workdir: Workdir) -> None:
     result = workdir.run("messages", "--status", "bogus")
     assert result.code == 2 and "acknowledged" in result.err
     assert workdir.run("messages", "--kind", "nope").code == 2
+
+
+def test_shipped_config_is_what_init_writes() -> None:
+    """The repository's config.yaml and `edipulse init` share one text, so they cannot drift."""
+    shipped = Path(__file__).resolve().parents[1] / "config.yaml"
+    assert shipped.read_text() == default_config_text("ZZ:EDIPULSE")
