@@ -23,10 +23,10 @@ class Context:
     outbox: LocalFolder
 
     @classmethod
-    def open(cls, settings: Settings, *, migrate: bool = True) -> Context:
+    def open(cls, settings: Settings) -> Context:
+        """Engine (schemas migrated to head), archive, mappings and spool folders."""
         engine = open_engine(settings.database_url)
-        if migrate:
-            upgrade(engine)
+        upgrade(engine)
         return cls(settings=settings, engine=engine, archive=Archive(settings.path("archive")),
                    mappings=MappingResolver(settings.mapping_roots), inbox=LocalFolder(settings.path("inbox")),
                    outbox=LocalFolder(settings.path("outbox")))

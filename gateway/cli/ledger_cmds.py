@@ -23,7 +23,7 @@ from gateway.ledger import store
 from gateway.ledger.models import KINDS, STATUSES
 from gateway.mappings import MappingResolver
 from gateway.settings import BUILTIN_MAPPINGS, load_settings, locate_config
-from gateway.translate import translate_file
+from gateway.translate import PartnerLookup, translate_file
 
 log = logging.getLogger(__name__)
 JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON")]
@@ -111,7 +111,7 @@ def translate_cmd(
         raise typer.Exit(1)
 
 
-def _translate_environment(state: CliState) -> tuple[MappingResolver, object]:
+def _translate_environment(state: CliState) -> tuple[MappingResolver, PartnerLookup | None]:
     """Mappings and partner lookup for translate: works without any config (built-in mappings)."""
     if state.config is None and not locate_config(None).is_file():
         return MappingResolver([BUILTIN_MAPPINGS]), None
