@@ -55,8 +55,9 @@ def generate(plans: tuple[FieldPlan, ...], model: type[BaseModel], tree: LoopNod
         return None
     writer = SourceWriter()
     gen = _Generator(tree, writer)
-    document = gen.model(plans, model, tree, "root", 1, {"type": repr("purchase_order"), "partner": "partner",
-                                                         "envelope": "_envelope(tx)"})
+    engine_filled = {"type": repr(model.model_fields["type"].default), "partner": "partner",
+                     "envelope": "_envelope(tx)"}
+    document = gen.model(plans, model, tree, "root", 1, engine_filled)
     writer.line(1, f"return {document}")
     source = writer.source("def map_fast(root, partner, tx):")
     namespace = dict(writer.namespace, _new=object.__new__, _set=object.__setattr__, _find_pair=find_pair,

@@ -22,7 +22,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from edi.canonical import PurchaseOrder
+from edi.canonical import DOCUMENTS, Document
 from edi.errors import EdiError
 from edi.mapping.codegen import FastMapper, generate
 from edi.mapping.compiler import Compiler
@@ -44,12 +44,14 @@ class CompiledMapping:
         self.transaction_set = mapping.transaction_set
         self.versions: tuple[str, ...] = tuple(mapping.versions)
         self.description = mapping.description
+        self.document = mapping.document
+        self._model: type[Document] = DOCUMENTS[mapping.document]
         self.source_files = source_files
         _check_loops(mapping.loops, raw, ("loops",))
         self._tree: LoopNode = build_tree(mapping.loops)
-        self._plans = Compiler(mapping, raw, self._tree).fields(mapping.fields, PurchaseOrder, self._tree, ("fields",))
+        self._plans = Compiler(mapping, raw, self._tree).fields(mapping.fields, self._model, self._tree, ("fields",))
         self._fields: FieldTable = field_table(self._plans)
-        self._fast: FastMapper | None = generate(self._plans, PurchaseOrder, self._tree,
+        self._fast: FastMapper | None = generate(self._plans, self._model, self._tree,
                                                  source_files[-1].name if source_files else "?")
 
     @property
@@ -57,14 +59,14 @@ class CompiledMapping:
         """The fast path's generated Python source (for reading and debugging), None without a fast path."""
         return self._fast.source if self._fast is not None else None
 
-    def map_clean(self, tx: TransactionSet, partner: str | None = None) -> PurchaseOrder | None:
+    def map_clean(self, tx: TransactionSet, partner: str | None = None) -> Document | None:
         """The fast path alone: the document of a clean set, None when anything is amiss (``apply`` says what).
 
         A partner id that is not text is left to the reference path, whose validation reports it.
         """
         if self._fast is None or tx.id != self.transaction_set or not (partner is None or type(partner) is str):
             return None
-        document: PurchaseOrder | None = self._fast.map(tx, partner)
+        document: Document | None = self._fast.map(tx, partner)
         return document
 
     def handles(self, version: str) -> bool:
@@ -72,7 +74,7 @@ class CompiledMapping:
         return version.startswith(self.versions)
 
     def apply(self, tx: TransactionSet, *, partner: str | None = None, explain: bool = False) -> MapResult:
-        """Map ``tx`` to a canonical purchase order; errors are collected, never raised.
+        """Map ``tx`` to its canonical document; errors are collected, never raised.
 
         ``explain`` adds a trace of every field's origin (the reference path, several times slower).
         """
@@ -93,11 +95,11 @@ class CompiledMapping:
         explain_list = run.traces if run.traces is not None else []
         if run.errors:
             return MapResult(None, run.errors, explain_list)
-        data["type"] = "purchase_order"
+        data["type"] = self.document
         data["partner"] = partner
         data["envelope"] = envelope_of(tx)
         try:
-            document = PurchaseOrder.model_validate(data)
+            document = self._model.model_validate(data)
         except ValidationError as exc:
             return MapResult(None, _model_errors(exc), explain_list)
         return MapResult(document, [], explain_list)

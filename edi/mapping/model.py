@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from edi.canonical import DOCUMENTS
 from edi.mapping.convert import CONVERTERS
 
 SEGMENT_TAG = re.compile(r"[A-Z][A-Z0-9]{1,2}")
@@ -197,11 +198,18 @@ class MappingFile(_Strict):
 
     transaction_set: str = Field(pattern=r"^[0-9]{3}$")
     versions: list[str] = Field(min_length=1)
-    document: Literal["purchase_order"] = "purchase_order"
+    document: str = "purchase_order"
     description: str | None = None
     loops: dict[str, LoopDef] = Field(default_factory=dict)
     code_lists: dict[str, dict[str, str]] = Field(default_factory=dict)
     fields: dict[str, Rule]
+
+    @field_validator("document")
+    @classmethod
+    def _known_document(cls, value: str) -> str:
+        if value not in DOCUMENTS:
+            raise ValueError(f"unknown document {value!r} (known: {', '.join(sorted(DOCUMENTS))})")
+        return value
 
     @field_validator("versions")
     @classmethod

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from edi.canonical import PurchaseOrder
+from edi.canonical import Document
 from edi.errors import EdiError
 from edi.x12.model import Segment
 
@@ -73,7 +73,7 @@ def _jsonable(value: Any) -> Any:
 class MapResult:
     """The canonical document (None when any error was found), the errors, the trace."""
 
-    document: PurchaseOrder | None
+    document: Document | None
     errors: list[EdiError] = field(default_factory=list)
     explain: list[FieldTrace] = field(default_factory=list)
 

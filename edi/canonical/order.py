@@ -11,19 +11,9 @@ order's money. Dates serialise as ISO strings.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer
-
-# Fixed-point text, never exponent form: Decimal("1E+2") must read "100", not "1E+2".
-ExactDecimal = Annotated[Decimal, PlainSerializer(lambda d: format(d, "f"), return_type=str, when_used="always")]
-
-
-class _Canonical(BaseModel):
-    """Shared settings: unknown keys are an error; models are plain value objects."""
-
-    model_config = ConfigDict(extra="forbid", frozen=False, validate_default=False)
+from edi.canonical.base import Document, Envelope, ExactDecimal, _Canonical
 
 
 class Party(_Canonical):
@@ -53,18 +43,7 @@ class Line(_Canonical):
     requested_date: dt.date | None = None
 
 
-class Envelope(_Canonical):
-    """Control numbers and parties of the envelope the order arrived in (for the ledger and acks)."""
-
-    interchange_control_number: str  # ISA13
-    group_control_number: str  # GS06
-    set_control_number: str  # ST02
-    sender_id: str  # "ISA05:ISA06", e.g. "ZZ:ACME"
-    receiver_id: str  # "ISA07:ISA08"
-    version: str  # GS08, e.g. "004010"
-
-
-class PurchaseOrder(_Canonical):
+class PurchaseOrder(Document):
     """A purchase order in canonical form, independent of the X12 version it came in."""
 
     type: Literal["purchase_order"] = "purchase_order"
@@ -77,14 +56,3 @@ class PurchaseOrder(_Canonical):
     bill_to: Party | None = None
     lines: list[Line]
     envelope: Envelope
-
-    def to_json_dict(self) -> dict[str, Any]:
-        """The JSON-able form with the contract's key order: Decimals and dates as strings."""
-        return self.model_dump(mode="json")
-
-
-#: Sub-models reachable from a document field, for mapping validation (field name -> model).
-NESTED_MODELS: dict[str, type[BaseModel]] = {"ship_to": Party, "bill_to": Party, "lines": Line}
-
-#: Document fields the engine fills itself; a mapping may not address them.
-ENGINE_FILLED: frozenset[str] = frozenset({"type", "partner", "envelope"})
