@@ -7,7 +7,7 @@ exception that would sink its neighbours.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -95,14 +95,14 @@ def _refusal(po_number: str, exc: ValueError) -> EdiError:
     return EdiError("BOOK_FAILED", f"PO {po_number} cannot be booked: {text}")
 
 
-def book_batch(session: Session, items: Sequence[tuple[PreparedOrder, SetRow]]) -> list[BookOutcome]:
+def book_batch(session: Session, items: Sequence[tuple[PreparedOrder, SetRow]],
+               source_of: Callable[[SetRow], str]) -> list[BookOutcome]:
     """Book the orders of one batch; one outcome per item, in order."""
     outcomes: list[BookOutcome | None] = []
     inputs: list[OrderInput] = []
     for order, row in items:
-        source = f"isa:{row.sender}:{row.isa13}/gs:{row.gs06}/st:{row.st02}"
         try:
-            inputs.append(to_order_input(order, source))
+            inputs.append(to_order_input(order, source_of(row)))
             outcomes.append(None)
         except ValueError as exc:
             outcomes.append(BookOutcome("failed", order.po_number, error=_refusal(order.po_number, exc)))

@@ -1,7 +1,8 @@
-"""One functional group in flight: its sets' outcomes, ledger rows and orders to book.
+"""One functional group in flight: its sets' outcomes, ledger rows and documents to apply.
 
-Orders are booked in batches inside the group's savepoint; a group whose trailer is
-wrong is rolled back as a whole, so nothing of it is half-applied.
+Orders are booked in batches inside the group's savepoint, other documents one by one
+in order; a group whose trailer is wrong is rolled back as a whole, so nothing of it
+is half-applied.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from edi.errors import EdiError
 from edi.x12.ack import GroupOutcome, SetOutcome
 from edi.x12.model import GroupHeader, TransactionSet
 from gateway.evaluate import Evaluation
-from gateway.inbound.booking import PreparedOrder, book_batch, prepare_order
+from gateway.inbound.handlers import BOOKED as APPLIED_BOOKED
+from gateway.inbound.handlers import DUPLICATE as APPLIED_DUPLICATE
+from gateway.inbound.handlers import Applied, Handler, handler_for
 from gateway.ledger.models import ACKNOWLEDGED, BOOKED, DUPLICATE, ERROR, RECEIVED
 from gateway.ledger.store import SetRow
 
@@ -26,7 +29,9 @@ NO_ACK_GROUPS = frozenset({"FA"})
 class PendingSet:
     row: SetRow
     outcome: SetOutcome
-    order: PreparedOrder | None  # held only until the set is booked
+    work: object | None  # the prepared document, held only until it is applied
+    handler: Handler | None = None
+    applied: Applied | None = None  # what the ERP core made of it
 
 
 @dataclass(slots=True)
@@ -67,33 +72,46 @@ class GroupState:
             doc_ref=getattr(document, "po_number", None))
         outcome = SetOutcome(set_id=tx.id, control_number=tx.control_number,
                              implementation_ref=tx.implementation_ref or None, errors=list(evaluation.errors))
-        order = prepare_order(document, self.partner_id) if evaluation.ok and document is not None else None
-        pending = PendingSet(row, outcome, order)
+        handler = handler_for(document) if evaluation.ok and document is not None else None
+        pending = PendingSet(row, outcome, None, handler)
         self.sets.append(pending)
-        if order is not None:
+        if handler is None and evaluation.ok:
+            error = EdiError("DOC_NOT_APPLICABLE", f"{tx.id} documents are read but not applied to the ERP core")
+            row.history.append(ERROR)
+            row.errors.append(error)
+            outcome.errors.append(error)
+        elif handler is not None:
+            pending.work = handler.prepare(document, self.partner_id)  # type: ignore[arg-type]
             self.unbooked.append(pending)
         return pending
 
+    def wants_flush(self, batch_size: int) -> bool:
+        """Whether the waiting documents should be applied now (a full batch, or one that is not batched)."""
+        return bool(self.unbooked) and (len(self.unbooked) >= batch_size or not self.unbooked[-1].handler.batched)
+
     def book(self, session: Session) -> None:
-        """Book the orders waiting in this group (one batch)."""
-        if not self.unbooked:
-            return
-        batch, self.unbooked = self.unbooked, []
-        results = book_batch(session, [(p.order, p.row) for p in batch if p.order is not None])
+        """Apply the documents waiting in this group, in arrival order, batching runs of the same handler."""
+        waiting, self.unbooked = self.unbooked, []
+        start = 0
+        while start < len(waiting):
+            handler = waiting[start].handler
+            end = start + 1
+            while end < len(waiting) and waiting[end].handler is handler and handler.batched:
+                end += 1
+            self._apply(session, handler, waiting[start:end])
+            start = end
+
+    def _apply(self, session: Session, handler: Handler, batch: list[PendingSet]) -> None:
+        results = handler.apply(session, [(p.work, p.row) for p in batch])
         for pending, result in zip(batch, results, strict=True):
-            pending.order = None
-            if result.status == "booked":
+            pending.work = None
+            pending.applied = result
+            if result.status == APPLIED_BOOKED:
                 pending.row.history.append(BOOKED)
                 continue
-            if result.status == "duplicate":
-                error = EdiError("BOOK_DUPLICATE_PO", f"PO {result.po_number} is already booked for partner "
-                                 f"{self.partner_id} (order #{result.order_id})")
-                pending.row.history.append(DUPLICATE)
-            else:
-                error = result.error or EdiError("BOOK_FAILED", f"PO {result.po_number} was not booked")
-                pending.row.history.append(ERROR)
-            pending.row.errors.append(error)
-            pending.outcome.errors.append(error)
+            pending.row.history.append(DUPLICATE if result.status == APPLIED_DUPLICATE else ERROR)
+            pending.row.errors.extend(result.errors)
+            pending.outcome.errors.extend(result.errors)
 
     def reject_all(self, errors: list[EdiError]) -> None:
         """The group trailer is wrong: every set of the group is rejected with the group's errors."""

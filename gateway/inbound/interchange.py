@@ -190,7 +190,7 @@ class InterchangeProcessor:
             run.accepting = False
             return
         run.group.add(tx, evaluation)
-        if len(run.group.unbooked) >= self.ctx.settings.limits.book_batch:
+        if run.group.wants_flush(self.ctx.settings.limits.book_batch):
             run.group.book(self.session)
 
     def end_group(self, end: GroupEnd) -> None:
