@@ -88,6 +88,31 @@ class PartnerX12Id(SQLModel, table=True):
     partner: Partner = Relationship(back_populates="x12_ids")
 
 
+class PartnerDocId(SQLModel, table=True):
+    """An identifier that names a partner inside XML documents (cXML credential, UBL endpoint id).
+
+    ``scheme`` is what the document says the identifier is: a cXML credential domain
+    (``NetworkID``, ``DUNS``) or a UBL scheme (``0088`` for GLN, ``GLN``).
+    """
+
+    __tablename__ = "erp_partner_doc_id"
+    __table_args__ = (
+        PrimaryKeyConstraint("scheme", "value", name="pk_erp_partner_doc_id"),
+        Index("ix_erp_partner_doc_id_partner_id", "partner_id"),
+    )
+
+    scheme: str = Field(sa_column=Column("scheme", String(40), nullable=False))
+    value: str = Field(sa_column=Column("value", String(80), nullable=False))
+    partner_id: str = Field(
+        sa_column=Column(
+            "partner_id",
+            String(32),
+            ForeignKey("erp_partner.id", name="fk_erp_partner_doc_id_partner_id", ondelete="CASCADE"),
+            nullable=False,
+        )
+    )
+
+
 class Item(SQLModel, table=True):
     """An item we make or sell, identified by our item number."""
 
@@ -262,5 +287,5 @@ class SalesOrderLine(SQLModel, table=True):
 
 ERP_TABLE_NAMES: frozenset[str] = frozenset(
     model.__tablename__
-    for model in (Partner, PartnerX12Id, Item, ItemXref, SalesOrder, SalesOrderParty, SalesOrderLine)
+    for model in (Partner, PartnerX12Id, PartnerDocId, Item, ItemXref, SalesOrder, SalesOrderParty, SalesOrderLine)
 )
