@@ -167,3 +167,14 @@ def test_shipped_config_is_what_init_writes() -> None:
     """The repository's config.yaml and `edipulse init` share one text, so they cannot drift."""
     shipped = Path(__file__).resolve().parents[1] / "config.yaml"
     assert shipped.read_text() == default_config_text("ZZ:EDIPULSE")
+
+
+def test_partner_named_by_xml_document_ids(workdir: Workdir) -> None:
+    added = workdir.run("partners", "add", "globex", "--doc-id", "NetworkID:AN01000000001", "--doc-id",
+                        "0088:5790000435951", "--name", "Globex Medical")
+    assert added.code == 0, added.err
+    listed = json.loads(workdir.run("partners", "--json").out)
+    assert {"id": "globex", "doc_ids": ["0088:5790000435951", "networkid:AN01000000001"]}.items() <= next(
+        p for p in listed if p["id"] == "globex").items()
+    bad = workdir.run("partners", "add", "initech", "--doc-id", "AN01000000002")
+    assert bad.code == 2 and "SCHEME:VALUE" in bad.err

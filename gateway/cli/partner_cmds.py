@@ -9,6 +9,7 @@ import typer
 from sqlmodel import Session
 
 from erp_core.services import partners as erp_partners
+from erp_core.services.partner_doc_ids import add_partner_doc_id, partner_doc_ids
 from gateway.cli.output import info, listing
 from gateway.cli.state import CliState
 from gateway.context import Context
@@ -51,29 +52,45 @@ def partners_list(
         return
     state: CliState = ctx.obj
     with Session(state.context.engine) as session:
-        records = [erp_partners.partner_record(p) for p in erp_partners.list_partners(session)]
-    listing("Partners", records, ["id", "name", "x12_ids", "ack_preference", "created_at"], as_json)
+        records = [{**erp_partners.partner_record(p), "doc_ids": partner_doc_ids(session, p.id)}
+                   for p in erp_partners.list_partners(session)]
+    listing("Partners", records, ["id", "name", "x12_ids", "doc_ids", "ack_preference", "created_at"], as_json)
 
 
 @app.command("add")
 def partners_add(
     ctx: typer.Context,
     partner_id: Annotated[str, typer.Argument(metavar="ID", help="short partner id, e.g. acme")],
-    x12: Annotated[list[str], typer.Option("--x12", help="the partner's ISA qualifier:ID (repeatable)")],
+    x12: Annotated[list[str] | None, typer.Option("--x12", help="the partner's ISA qualifier:ID (repeatable)")]
+    = None,
+    doc_id: Annotated[list[str] | None, typer.Option(
+        "--doc-id", help="an id naming the partner in XML documents, SCHEME:VALUE: a cXML credential "
+        "(NetworkID:AN01..., DUNS:123456789) or a UBL endpoint (0088:5790000435951) (repeatable)")] = None,
     name: Annotated[str | None, typer.Option(help="display name")] = None,
     ack: Annotated[str, typer.Option(help="functional ack: auto (997 for 4010, 999 for 5010), 997 or 999")]
     = "auto",
 ) -> None:
-    """Add a trading partner with the X12 sender IDs it uses."""
+    """Add a trading partner with the X12 sender IDs and XML document ids it uses."""
     if ack not in {"auto", "997", "999"}:
         raise typer.BadParameter("--ack must be auto, 997 or 999")
     try:
-        ids = [parse_x12_id(value) for value in x12]
+        ids = [parse_x12_id(value) for value in x12 or []]
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--x12") from exc
+    doc_ids = [_doc_id(value) for value in doc_id or []]
     state: CliState = ctx.obj
     with Session(state.context.engine) as session:
         partner = erp_partners.add_partner(session, partner_id, name=name or partner_id, x12_ids=ids,
                                            ack_preference=ack)
+        for scheme, value in doc_ids:
+            add_partner_doc_id(session, partner_id, scheme, value)
         session.commit()
-        info(f"partner {partner.id} added ({', '.join(f'{q}:{i}' for q, i in ids)})")
+        names = [f"{q}:{i}" for q, i in ids] + [f"{s}:{v}" for s, v in doc_ids]
+        info(f"partner {partner.id} added ({', '.join(names) or 'no in-band ids: files name it by folder'})")
+
+
+def _doc_id(text: str) -> tuple[str, str]:
+    scheme, sep, value = text.partition(":")
+    if not sep or not scheme.strip() or not value.strip():
+        raise typer.BadParameter(f"{text!r} is not SCHEME:VALUE", param_hint="--doc-id")
+    return scheme.strip(), value.strip()
