@@ -6,11 +6,19 @@ One module per document; :data:`DOCUMENTS` names them for mapping files (``docum
 from __future__ import annotations
 
 from edi.canonical.base import ENGINE_FILLED, Document, Envelope, ExactDecimal
+from edi.canonical.bom import BillOfMaterials
+from edi.canonical.change import PurchaseOrderChange
 from edi.canonical.order import Line, Party, PurchaseOrder
+from edi.canonical.order_ack import OrderAcknowledgement
+from edi.canonical.schedule import PlanningSchedule
 
 #: Document name (a mapping's ``document:``) -> its canonical model.
 DOCUMENTS: dict[str, type[Document]] = {
     "purchase_order": PurchaseOrder,
+    "bill_of_materials": BillOfMaterials,
+    "order_ack": OrderAcknowledgement,
+    "po_change": PurchaseOrderChange,
+    "planning_schedule": PlanningSchedule,
 }
 
 __all__ = ["DOCUMENTS", "ENGINE_FILLED", "Document", "Envelope", "ExactDecimal", "Line", "Party", "PurchaseOrder"]

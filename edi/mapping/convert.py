@@ -59,6 +59,17 @@ def _lower(value: str, _q: str) -> str:
     return value.lower()
 
 
+_LEADING_CODE = re.compile(r"[A-Za-z0-9]*")
+
+
+def _first_component(value: str, _q: str) -> str:
+    """The leading letters and digits: the first component of a composite whose first component
+    is a code (C001 unit of measure in UIT01/POC05). Converters do not see the delimiters, but a
+    delimiter is never a letter or digit, so the code ends where the first delimiter starts."""
+    match = _LEADING_CODE.match(value)
+    return match.group(0) if match else ""
+
+
 # -- dates ---------------------------------------------------------------------------------------
 
 def _build_date(arg: Any, _code_lists: Mapping[str, Mapping[str, str]]) -> Converter:
@@ -189,6 +200,8 @@ CONVERTERS: Mapping[str, ConverterDef] = MappingProxyType({
         ConverterDef("strip", str, _no_arg("strip", _strip), "remove surrounding blanks"),
         ConverterDef("upper", str, _no_arg("upper", _upper), "upper-case"),
         ConverterDef("lower", str, _no_arg("lower", _lower), "lower-case"),
+        ConverterDef("first_component", str, _no_arg("first_component", _first_component),
+                     "leading code of a composite (C001 unit: 'PC>>>LB' is 'PC')"),
         ConverterDef("date", dt.date, _build_date, "CCYYMMDD or YYMMDD (century window {pivot: 50})"),
         ConverterDef("decimal", Decimal, _no_arg("decimal", _decimal), "exact decimal (X12 R)"),
         ConverterDef("implied_decimal", Decimal, _build_implied_decimal, "implied decimal places (X12 Nn)"),
