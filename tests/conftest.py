@@ -11,7 +11,7 @@ from support import CORPUS, CliResult, Workdir
 from gateway.cli.main import main
 
 # The ERP core fixtures (migrated databases per backend, engine, session) for every test module.
-pytest_plugins = ["erp_fixtures"]
+pytest_plugins = ["erp_fixtures", "sshd"]
 
 
 @pytest.fixture

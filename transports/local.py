@@ -11,14 +11,15 @@ never reads half a file.
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-DEFAULT_TEMP_PATTERNS = (".*", "*.tmp", "*.part", "*.partial", "*.filepart", "*~")
+from transports.base import DEFAULT_TEMP_PATTERNS, SettleTracker, UnsafeNameError, matches_any
+
+__all__ = ["CLAIM_DIR", "DEFAULT_TEMP_PATTERNS", "LocalFolder", "SpoolEntry", "claim_folder_name"]
 CLAIM_DIR = ".claimed"  # hidden, so never picked up as a new file
 
 
@@ -41,7 +42,7 @@ class LocalFolder:
         self.temp_patterns = tuple(temp_patterns)
 
     def _is_temp(self, name: str) -> bool:
-        return any(fnmatch.fnmatch(name, pattern) for pattern in self.temp_patterns)
+        return matches_any(name, self.temp_patterns)
 
     def _scan(self) -> dict[str, SpoolEntry]:
         found: dict[str, SpoolEntry] = {}
@@ -73,6 +74,15 @@ class LocalFolder:
             again = second.get(rel)
             if again is not None and (again.size, again.mtime_ns) == (entry.size, entry.mtime_ns):
                 yield again
+
+    def settled(self, tracker: SettleTracker) -> list[SpoolEntry]:
+        """One look without sleeping: the files ``tracker`` saw unchanged since an earlier look ``settle`` ago.
+
+        The same two-look rule as :meth:`ready`, with the previous look kept in the
+        tracker, so a poller that looks every few seconds never blocks in between.
+        """
+        scan = self._scan()
+        return [scan[rel] for rel in tracker.ready({rel: (e.size, e.mtime_ns) for rel, e in scan.items()})]
 
     def remove(self, entry: SpoolEntry) -> None:
         """Acknowledge a picked-up file (call only after it is durably stored)."""
@@ -124,7 +134,7 @@ class LocalFolder:
         """Write ``data`` at ``relative`` below the root atomically; returns the final path."""
         target = (self.root / relative).resolve()
         if self.root.resolve() not in target.parents:
-            raise ValueError(f"refusing to write outside {self.root}: {relative!r}")
+            raise UnsafeNameError(f"refusing to write outside {self.root}: {relative!r}")
         target.parent.mkdir(parents=True, exist_ok=True)
         temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         with open(temp, "wb") as fh:
