@@ -70,3 +70,43 @@ def test_golden(source: Path) -> None:
     assert expected_file.is_file(), f"missing expected output {expected_file.name}"
     expected = json.loads(expected_file.read_text(encoding="utf-8"))
     assert actual == expected
+
+
+# -- XML and CSV documents (edi.docmap) -------------------------------------------------------
+# Inputs are ``mappings/**/<xml|csv>/golden/*.xml|.csv``; the mapping is the one
+# ``find_doc_mapping`` picks for the file (root element or CSV header), so selection is
+# checked too. The expected JSON holds one entry per document: {"mapping", "document", "errors"}.
+
+DOC_CASES = sorted(p for p in MAPPINGS.glob("**/golden/*")
+                   if p.suffix.lower() in (".xml", ".csv") and p.parent.parent.name in ("xml", "csv"))
+
+
+def translate_doc(source: Path) -> list[dict[str, Any]]:
+    from edi.csvdoc import read_csv
+    from edi.docmap import find_doc_mapping, load_doc_mapping
+    from edi.xmldoc import parse_xml
+
+    kind, base = source.parent.parent.name, source.parent.parent.parent
+    partner = base.name if base.parent.name == "partners" else None
+    parsed = parse_xml(source.read_bytes(), source.name) if kind == "xml" else read_csv(source.read_bytes(),
+                                                                                         source.name)
+    key = parsed.root_tag if kind == "xml" else parsed.header
+    path = find_doc_mapping(kind, key, partner, [MAPPINGS])
+    assert path is not None, f"{source.name}: no mapping found"
+    mapping = load_doc_mapping(path, [MAPPINGS])
+    return [{"mapping": path.relative_to(MAPPINGS).as_posix(),
+             "document": result.document.to_json_dict() if result.document is not None else None,
+             "errors": [{**e.to_dict(), **{k: v for k, v in e.extra.items() if k != "rule"}}  # rule: cwd-relative
+                        for e in result.errors]}
+            for result in mapping.apply_all(parsed, partner=partner)]
+
+
+@pytest.mark.parametrize("source", DOC_CASES, ids=[c.relative_to(MAPPINGS).as_posix() for c in DOC_CASES])
+def test_doc_golden(source: Path) -> None:
+    expected_file = source.with_suffix(".json")
+    actual = translate_doc(source)
+    assert actual, f"{source.name} holds no document"
+    if os.environ.get("EDIPULSE_GOLDEN_UPDATE") == "1":
+        expected_file.write_text(json.dumps(actual, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    assert expected_file.is_file(), f"missing expected output {expected_file.name}"
+    assert actual == json.loads(expected_file.read_text(encoding="utf-8"))
