@@ -5,9 +5,8 @@ same inbox. :func:`detect` looks at the first few KB only (BOM-aware), so a 50 M
 costs nothing to classify, and it never parses: the XML root is read with a regular
 expression over the prolog, so no DOCTYPE or entity is ever processed here.
 
-:class:`DocumentError` is the coded error of the XML/CSV readers. It accepts the codes of
-:data:`DOC_CODES` (proposed for the ``edi.errors`` catalogue, where they do not exist yet)
-and the file-level codes already catalogued (FILE_EMPTY, FILE_ENCODING, FILE_TOO_LARGE).
+:class:`DocumentError` is the coded error of the XML/CSV readers. It accepts the
+file-level codes of the ``edi.errors`` catalogue (XML_*, CSV_*, FILE_*).
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ from __future__ import annotations
 import codecs
 import re
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import Literal
 
 from edi.errors import CATALOGUE
@@ -24,17 +22,6 @@ Kind = Literal["x12", "xml", "csv", "edifact", "unknown"]
 
 #: Codes for non-X12 files: code -> (level, title). All are file level: no acknowledgement
 #: can be built for a file that cannot be read.
-DOC_CODES: MappingProxyType[str, tuple[str, str]] = MappingProxyType({
-    "FILE_UNKNOWN_FORMAT": ("file", "bytes are not X12, EDIFACT, XML or CSV"),
-    "XML_MALFORMED": ("file", "XML is not well-formed"),
-    "XML_ENTITY_FORBIDDEN": ("file", "XML declares entities or uses XInclude; refused, never expanded or fetched"),
-    "XML_LIMIT_EXCEEDED": ("file", "XML exceeds a parser limit (nesting depth, text node size)"),
-    "CSV_DELIMITER": ("file", "CSV delimiter cannot be determined or is not the expected one"),
-    "CSV_HEADER": ("file", "CSV header row is missing, blank or repeats a column name"),
-    "CSV_RAGGED_ROW": ("file", "a CSV row has a different number of fields than the header"),
-    "CSV_QUOTING": ("file", "a quoted CSV field is not closed or has stray characters after its quote"),
-})
-_CATALOGUED = frozenset({"FILE_EMPTY", "FILE_ENCODING", "FILE_TOO_LARGE"})
 
 
 @dataclass(slots=True)
@@ -54,13 +41,13 @@ class DocumentError(Exception):
     bad_value: str | None = None
 
     def __post_init__(self) -> None:
-        if self.code not in DOC_CODES and self.code not in _CATALOGUED:
+        if CATALOGUE.get(self.code) is None or CATALOGUE[self.code].level != "file":
             raise KeyError(f"unknown document error code {self.code!r}")
         Exception.__init__(self, self.code, self.message)
 
     @property
     def level(self) -> str:
-        return DOC_CODES[self.code][0] if self.code in DOC_CODES else CATALOGUE[self.code].level
+        return CATALOGUE[self.code].level
 
     def __str__(self) -> str:
         return f"{self.code}: {self.message}"
@@ -185,5 +172,5 @@ def sniff_delimiter(line: str) -> str | None:
     return best if counts[best] > 0 else None
 
 
-__all__ = ["CSV_DELIMITERS", "DOC_CODES", "DetectedFormat", "DocumentError", "bom_encoding", "detect",
+__all__ = ["CSV_DELIMITERS", "DetectedFormat", "DocumentError", "bom_encoding", "detect",
            "guess_encoding", "sniff_delimiter"]

@@ -46,6 +46,15 @@ _SPECS: tuple[ErrorSpec, ...] = (
     ErrorSpec("FILE_ENCODING", "file", "bytes are not valid in the expected character encoding"),
     ErrorSpec("FILE_TOO_LARGE", "file", "file exceeds the configured size limit"),
     ErrorSpec("FILE_TRAILING_DATA", "file", "data after the last interchange is not an ISA segment"),
+    ErrorSpec("FILE_UNKNOWN_FORMAT", "file", "bytes are not X12, EDIFACT, XML or CSV"),
+    ErrorSpec("XML_MALFORMED", "file", "XML is not well-formed"),
+    ErrorSpec("XML_ENTITY_FORBIDDEN", "file", "XML declares entities or uses XInclude; refused, never expanded or "
+              "fetched"),
+    ErrorSpec("XML_LIMIT_EXCEEDED", "file", "XML exceeds a parser limit (nesting depth, text node size)"),
+    ErrorSpec("CSV_DELIMITER", "file", "CSV delimiter cannot be determined or is not the expected one"),
+    ErrorSpec("CSV_HEADER", "file", "CSV header row is missing, blank or repeats a column name"),
+    ErrorSpec("CSV_RAGGED_ROW", "file", "a CSV row has a different number of fields than the header"),
+    ErrorSpec("CSV_QUOTING", "file", "a quoted CSV field is not closed or has stray characters after its quote"),
     # -- interchange (TA1 note codes, X12.5 I18) --------------------------------
     ErrorSpec("ISA_INVALID", "interchange", "ISA segment is malformed", ta1="024"),
     ErrorSpec("ISA_DELIMITERS", "interchange", "ISA delimiters are missing or ambiguous", ta1="026"),
