@@ -21,7 +21,7 @@ trimmed, as X12 requires.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -202,6 +202,11 @@ def format_segment(seg: OutSegment, delims: Delimiters) -> str:
     :func:`render_isa`, not here.
     """
     return _Formatter(delims).format(seg)
+
+
+def segment_formatter(delims: Delimiters) -> Callable[[OutSegment], str]:
+    """:func:`format_segment` bound to ``delims`` and prepared once, for callers that format many segments."""
+    return _Formatter(delims).format
 
 
 def _isa_field(name: str, value: str, width: int, forbidden: frozenset[str]) -> str:
