@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sqlmodel import Session
 
+from erp_core.services import partners as erp_partners
 from gateway.context import Context
 from gateway.errors import GatewayError, NotFoundError
 from gateway.inbound.process import FileOutcome, process_file
@@ -38,11 +39,11 @@ class Gateway:
         self.worker = claims.worker_id()
         self.lease = timedelta(seconds=ctx.settings.run.lease_seconds)
 
-    def ingest(self, paths: Iterable[Path], source: str = "cli") -> RunReport:
-        """Receive the given files (kept in place) and process them."""
+    def ingest(self, paths: Iterable[Path], source: str = "cli", partner_id: str | None = None) -> RunReport:
+        """Receive the given files (kept in place) and process them (``partner_id``: who sent them)."""
         report = RunReport()
         for path in paths:
-            received = receive_path(self.ctx, path, source, take=False)
+            received = receive_path(self.ctx, path, source, take=False, partner_id=partner_id)
             if received is None:
                 report.refused.append(path.name)
             else:
@@ -59,11 +60,20 @@ class Gateway:
             mine = self.ctx.inbox.claim(entry, self.worker)
             if mine is None:  # another worker took it
                 continue
-            result = receive_path(self.ctx, mine.path, f"inbox:{entry.relative}"[:64])
+            result = receive_path(self.ctx, mine.path, f"inbox:{entry.relative}"[:64],
+                                  partner_id=self._folder_partner(entry.relative))
             if result is not None:
                 received.append(result[0].id or 0)
             self.ctx.inbox.remove(mine)
         return received
+
+    def _folder_partner(self, relative: str) -> str | None:
+        """``inbox/<partner>/file``: the folder names the partner (for files that do not name their sender)."""
+        folder, sep, _ = relative.partition("/")
+        if not sep:
+            return None
+        with Session(self.ctx.engine) as session:
+            return folder if erp_partners.get_partner(session, folder) is not None else None
 
     def run_once(self) -> RunReport:
         """Take in the inbox, process everything waiting (also after a crash), deliver acks."""

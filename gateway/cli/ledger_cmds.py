@@ -60,13 +60,22 @@ def run_cmd(ctx: typer.Context,
         time.sleep(state.settings.run.poll_seconds)
 
 
-def ingest_cmd(ctx: typer.Context, files: Annotated[list[Path], typer.Argument(help="files to take in")]) -> None:
+def ingest_cmd(
+    ctx: typer.Context,
+    files: Annotated[list[Path], typer.Argument(help="files to take in")],
+    partner: Annotated[str | None, typer.Option(help="the partner who sent them (CSV files name no sender)")]
+    = None,
+) -> None:
     """Receive and process files now (they stay where they are; the archive keeps a copy)."""
     for path in files:
         if not path.is_file():
             raise NotFoundError(f"{path}: no such file")
     state: CliState = ctx.obj
-    report = Gateway(state.context).ingest(files)
+    if partner is not None:
+        with Session(state.context.engine) as session:
+            if erp_partners.get_partner(session, partner) is None:
+                raise NotFoundError(f"partner {partner!r} does not exist (see 'edipulse partners')")
+    report = Gateway(state.context).ingest(files, partner_id=partner)
     info(_summary(report))
     if report.refused:
         raise InputRejected(f"{len(report.refused)} file(s) refused before processing: {report.refused[0]} "

@@ -7,14 +7,20 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlmodel import Session
 
+from edi.detect import DetectedFormat, detect
 from edi.errors import EdiError
 from edi.x12.model import FileError, GroupEnd, GroupHeader, InterchangeEnd, InterchangeHeader, TransactionSet
 from edi.x12.reader import read_events
 from gateway.context import Context
 from gateway.gc_tuning import bulk_allocation
+from gateway.inbound.docfile import LABELS, file_status, process_document_file
 from gateway.inbound.interchange import InterchangeProcessor
 from gateway.ledger import claims, store
 from gateway.ledger.models import ERROR, PROCESSED, Message, ReceivedFile, utcnow
+from gateway.outbound.doc_replies import create_doc_replies
+
+DOCUMENT_KINDS = frozenset({"xml", "csv"})
+SNIFF_BYTES = 8192
 
 
 @dataclass(slots=True)
@@ -37,6 +43,10 @@ def process_file(ctx: Context, file_id: int, *, only_offset: int | None = None,
         if row is None:
             raise LookupError(f"no received file #{file_id}")
         file_message = _file_message(session, file_id)
+        detected = _detect(ctx, row)
+        if detected.kind in DOCUMENT_KINDS:
+            _process_documents(ctx, session, row, file_message, detected, outcome)
+            return outcome
         processor = InterchangeProcessor(ctx, session, file_id, file_message.id or 0,
                                          redo_finished=redo_finished)
         selected = only_offset is None
@@ -54,6 +64,30 @@ def process_file(ctx: Context, file_id: int, *, only_offset: int | None = None,
         outcome.interchanges = [m.id for m in processor.interchanges if m.id is not None]
         _close_file(session, row, file_message, outcome.errors)
     return outcome
+
+
+def _detect(ctx: Context, row: ReceivedFile) -> DetectedFormat:
+    with open(ctx.archive.path(row.archive_path), "rb") as fh:
+        return detect(fh.read(SNIFF_BYTES))
+
+
+def _process_documents(ctx: Context, session: Session, row: ReceivedFile, file_message: Message,
+                       detected: DetectedFormat, outcome: FileOutcome) -> None:
+    """An XML or CSV file: its documents are applied and answered in one transaction."""
+    result = process_document_file(ctx, session, row, file_message, detected)
+    create_doc_replies(ctx, session, file_message, result)
+    outcome.errors.extend(result.errors)
+    status = file_status(result)
+    row.status = ERROR if status != PROCESSED else PROCESSED
+    row.processed_at = utcnow()
+    row.claimed_by = None
+    if result.errors:
+        row.error_code = result.errors[0].code
+        row.error_message = str(result.errors[0])
+    session.add(row)
+    store.move(session, file_message, status, errors=result.errors,
+               detail=f"{len(result.rows)} {LABELS[detected.kind]} document(s)")
+    session.commit()
 
 
 def _dispatch(processor: InterchangeProcessor, event: object) -> None:

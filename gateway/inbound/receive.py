@@ -19,8 +19,13 @@ from gateway.ledger.archive import FileTooLarge
 from gateway.ledger.models import RECEIVED, REFUSED, ReceivedFile
 
 
-def receive_stream(ctx: Context, stream: BinaryIO, name: str, source: str) -> tuple[ReceivedFile, int]:
-    """Archive ``stream`` and commit its ledger rows; returns the file row and its message id."""
+def receive_stream(ctx: Context, stream: BinaryIO, name: str, source: str,
+                   partner_id: str | None = None) -> tuple[ReceivedFile, int]:
+    """Archive ``stream`` and commit its ledger rows; returns the file row and its message id.
+
+    ``partner_id``: the partner the transport knows sent it (a partner folder, a channel,
+    an AS2 partnership); documents that do not name their sender (CSV) need it.
+    """
     archived = ctx.archive.store_stream(stream, limit=ctx.settings.limits.max_file_bytes)
     with Session(ctx.engine, expire_on_commit=False) as session:
         row = ReceivedFile(sha256=archived.sha256, size=archived.size, name=name[:255], source=source,
@@ -28,12 +33,13 @@ def receive_stream(ctx: Context, stream: BinaryIO, name: str, source: str) -> tu
         session.add(row)
         session.flush()
         message = store.add_message(session, direction="in", kind="file", file_id=row.id, status=RECEIVED,
-                                    doc_ref=name[-64:])
+                                    doc_ref=name[-64:], partner_id=partner_id)
         session.commit()
         return row, message.id or 0
 
 
-def receive_path(ctx: Context, path: Path, source: str, *, take: bool = True) -> tuple[ReceivedFile, int] | None:
+def receive_path(ctx: Context, path: Path, source: str, *, take: bool = True,
+                 partner_id: str | None = None) -> tuple[ReceivedFile, int] | None:
     """Receive a local file. An oversize file is put in quarantine and logged as refused.
 
     ``take``: the file is ours to move (a spool file); otherwise (a file named on the
@@ -41,7 +47,7 @@ def receive_path(ctx: Context, path: Path, source: str, *, take: bool = True) ->
     """
     try:
         with open(path, "rb") as fh:
-            return receive_stream(ctx, fh, path.name, source)
+            return receive_stream(ctx, fh, path.name, source, partner_id)
     except FileTooLarge as exc:
         quarantine = ctx.settings.path("archive") / "quarantine"
         quarantine.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,80 @@
+"""XML and CSV files through the gateway: inbox -> ledger -> ERP core, with the partner
+named by the document (cXML credential, UBL endpoint id) or by the inbox folder (CSV)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from support import Workdir, assert_rejected, messages, orders
+
+ROOT = Path(__file__).resolve().parents[1]
+XML_GOLDEN = ROOT / "mappings" / "default" / "xml" / "golden"
+CSV_GOLDEN = ROOT / "mappings" / "default" / "csv" / "golden"
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def _drop(wd: Workdir, source: Path, folder: str = "") -> None:
+    target = wd.root / "inbox" / folder / source.name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)
+
+
+def test_cxml_order_named_by_its_credential_is_booked(workdir: Workdir) -> None:
+    assert workdir.run("partners", "add", "prominate", "--doc-id", "NetworkId:inbound@prominate-platform.com")\
+        .code == 0
+    _drop(workdir, XML_GOLDEN / "cxmlphp-OrderRequest.xml")
+    result = workdir.run("run", "--once")
+    assert result.code == 0, result.err
+    booked = [o for o in orders(workdir) if o["po_number"] == "DO1234"]
+    assert len(booked) == 1 and booked[0]["partner_id"] == "prominate"
+    docs = messages(workdir, "--kind", "set")
+    assert [(d["set_id"], d["status"], d["doc_ref"]) for d in docs] == [("XML", "booked", "DO1234")]
+    assert not list((workdir.root / "inbox").rglob("*.xml"))  # taken only after it was committed
+
+
+def test_csv_orders_in_a_partner_folder_are_booked_per_po(workdir: Workdir) -> None:
+    _drop(workdir, CSV_GOLDEN / "handmade-order.csv", "acme")
+    assert workdir.run("run", "--once").code == 0
+    booked = sorted(o["po_number"] for o in orders(workdir) if o["partner_id"] == "acme")
+    assert len(booked) == 2 and "4500098812" in booked
+    statuses = {d["doc_ref"]: d["status"] for d in messages(workdir, "--kind", "set")}
+    assert set(statuses.values()) == {"booked"}
+
+
+def test_same_csv_again_books_nothing_twice(workdir: Workdir) -> None:
+    source = CSV_GOLDEN / "handmade-order.csv"
+    assert workdir.run("ingest", "--partner", "acme", source).code == 0
+    again = workdir.run("ingest", "--partner", "acme", source)
+    assert_rejected(again)
+    assert "BOOK_DUPLICATE_PO" in again.err or "already booked" in again.err
+    assert len([o for o in orders(workdir) if o["partner_id"] == "acme"]) == 2
+
+
+def test_csv_without_a_partner_is_refused_and_kept(workdir: Workdir) -> None:
+    _drop(workdir, CSV_GOLDEN / "handmade-order.csv")
+    assert workdir.run("run", "--once").code == 0
+    files = messages(workdir, "--kind", "file")
+    assert files[0]["status"] == "refused" and files[0]["error_code"] == "PARTNER_UNKNOWN"
+    assert orders(workdir) == []
+    archived = [p for p in (workdir.root / "data" / "archive").rglob("*") if p.is_file()]
+    assert any(p.read_bytes() == (CSV_GOLDEN / "handmade-order.csv").read_bytes() for p in archived)
+
+
+def test_hostile_xml_is_an_error_with_its_code_never_a_traceback(workdir: Workdir) -> None:
+    result = workdir.run("ingest", "--partner", "acme", DATA / "xml" / "xxe-external-file.xml")
+    assert_rejected(result)
+    files = messages(workdir, "--kind", "file")
+    assert files[0]["status"] == "error" and files[0]["error_code"] == "XML_ENTITY_FORBIDDEN"
+
+
+def test_ragged_csv_names_row_and_column(workdir: Workdir) -> None:
+    result = workdir.run("ingest", "--partner", "acme", DATA / "csv" / "ragged.csv")
+    assert_rejected(result)
+    files = messages(workdir, "--kind", "file")
+    assert files[0]["error_code"] == "CSV_RAGGED_ROW" and "row" in files[0]["error_message"]
+
+
+def test_ingest_for_an_unknown_partner_is_exit_4(workdir: Workdir) -> None:
+    result = workdir.run("ingest", "--partner", "nobody", CSV_GOLDEN / "handmade-order.csv")
+    assert result.code == 4 and "nobody" in result.err
