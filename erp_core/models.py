@@ -20,6 +20,7 @@ from typing import Literal
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     Date,
@@ -29,9 +30,14 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     String,
     UniqueConstraint,
+    false,
+    text,
 )
 from sqlmodel import Field, Relationship, SQLModel
 
+from erp_core.models_bom import BOM_TABLE_NAMES
+from erp_core.models_changes import CHANGE_TABLE_NAMES
+from erp_core.models_forecasts import FORECAST_TABLE_NAMES
 from erp_core.types import ExactDecimal, UtcDateTime, utc_now
 
 AckPreference = Literal["auto", "997", "999"]
@@ -58,6 +64,10 @@ class Partner(SQLModel, table=True):
     gs_id: str | None = Field(default=None, sa_column=Column("gs_id", String(15), nullable=True))
     ack_preference: str = Field(default="auto", sa_column=Column("ack_preference", String(4), nullable=False))
     created_at: datetime = Field(default_factory=utc_now, sa_column=Column("created_at", UtcDateTime(), nullable=False))
+    # Whether the partner is sent 855/865 answers to its orders and order changes.
+    send_po_acks: bool = Field(
+        default=False, sa_column=Column("send_po_acks", Boolean(), nullable=False, server_default=false())
+    )
 
     x12_ids: list["PartnerX12Id"] = Relationship(
         back_populates="partner",
@@ -253,7 +263,10 @@ class SalesOrderLine(SQLModel, table=True):
         CheckConstraint("quantity >= 0", name="ck_erp_sales_order_line_quantity"),
         CheckConstraint("unit_price IS NULL OR unit_price >= 0", name="ck_erp_sales_order_line_unit_price"),
         CheckConstraint("gtin IS NULL OR length(gtin) = 14", name="ck_erp_sales_order_line_gtin_length"),
+        CheckConstraint("status IN ('open', 'cancelled')", name="ck_erp_sales_order_line_status"),
+        CheckConstraint("quantity_shipped >= 0", name="ck_erp_sales_order_line_quantity_shipped"),
         Index("ix_erp_sales_order_line_item_id", "item_id"),
+        Index("ix_erp_sales_order_line_bom_revision_id", "bom_revision_id"),
     )
 
     id: int | None = Field(default=None, sa_column=Column("id", RowId, nullable=False))
@@ -281,6 +294,22 @@ class SalesOrderLine(SQLModel, table=True):
     uom: str = Field(sa_column=Column("uom", String(8), nullable=False))
     unit_price: Decimal | None = Field(default=None, sa_column=Column("unit_price", ExactDecimal(), nullable=True))
     requested_date: date | None = Field(default=None, sa_column=Column("requested_date", Date(), nullable=True))
+    # Server defaults: the bulk booking path inserts neither column (erp_core.services._booking_rows).
+    status: str = Field(default="open", sa_column=Column("status", String(16), nullable=False, server_default="open"))
+    quantity_shipped: Decimal = Field(
+        default=Decimal(0),
+        sa_column=Column("quantity_shipped", ExactDecimal(), nullable=False, server_default=text("0")),
+    )
+    # The BOM revision effective on the requested date (else the order date) when booked: traceability.
+    bom_revision_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            "bom_revision_id",
+            Integer(),
+            ForeignKey("erp_bom_revision.id", name="fk_erp_sales_order_line_bom_revision_id"),
+            nullable=True,
+        ),
+    )
 
     order: SalesOrder = Relationship(back_populates="lines")
 
@@ -288,4 +317,4 @@ class SalesOrderLine(SQLModel, table=True):
 ERP_TABLE_NAMES: frozenset[str] = frozenset(
     model.__tablename__
     for model in (Partner, PartnerX12Id, PartnerDocId, Item, ItemXref, SalesOrder, SalesOrderParty, SalesOrderLine)
-)
+) | CHANGE_TABLE_NAMES | FORECAST_TABLE_NAMES | BOM_TABLE_NAMES

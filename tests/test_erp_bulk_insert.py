@@ -61,7 +61,7 @@ def test_bulk_insert_stores_exactly_what_sqlalchemy_stores(session: Session, cop
 def test_bulk_insert_wraps_driver_errors_like_sqlalchemy(session: Session, copy_min_rows: int) -> None:
     [result] = booking.book_orders(session, [make_order("PO-1", lines=1)])
     fast = BulkInsert(LINE_TABLE, LINE_COLUMNS, session.connection().dialect, copy_min_rows=copy_min_rows)
-    duplicate_line_no = [[result.order_id], [1], *([[None]] * 6), [Decimal(1)], ["EA"], [None], [None]]
+    duplicate_line_no = [[result.order_id], [1], *([[None]] * 6), [Decimal(1)], ["EA"], [None], [None], [None]]
     with pytest.raises(IntegrityError), session.begin_nested():
         fast.execute(session.connection(), duplicate_line_no)
     assert count(session, SalesOrderLine) == 1  # the transaction is still usable

@@ -37,7 +37,7 @@ _PARTY_FIELDS = tuple(PartyInput.model_fields)
 PARTY_COLUMNS = ("order_id", "role", *_PARTY_FIELDS)
 LINE_COLUMNS = (
     "order_id", "line_no", "buyer_line_ref", "item_id", "buyer_part", "vendor_part", "gtin", "description",
-    "quantity", "uom", "unit_price", "requested_date",
+    "quantity", "uom", "unit_price", "requested_date", "bom_revision_id",
 )
 _party_values = attrgetter(*_PARTY_FIELDS)
 _INSERTS_KEY = "erp_core.booking.inserts"  # in Connection.info
@@ -122,4 +122,5 @@ def line_columns(
         [line.uom for line in lines],
         [line.unit_price for line in lines],
         [line.requested_date for line in lines],
+        [resolution.bom_revision_id for resolution in resolved],
     ]

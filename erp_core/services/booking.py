@@ -3,11 +3,12 @@
 The gateway books thousands of orders per second, so this module works in batches
 rather than one ORM object per row. Per batch it runs one pre-query for POs already
 booked, the item-resolution queries (cross-references, then items by number and
-GTIN), and inside one SAVEPOINT three bulk inserts (orders, parties, lines) plus one
-query reading the new order ids back. The bulk inserts skip SQLAlchemy's per-row
-parameter handling (:mod:`erp_core.bulk_insert`): values are gathered
-column by column, converted by the columns' own bind processors and streamed to the
-driver's ``executemany`` on SQLite and to ``COPY`` on PostgreSQL.
+GTIN, then those items' BOM revisions for the lines' BOM link), and inside one
+SAVEPOINT three bulk inserts (orders, parties, lines) plus one query reading the
+new order ids back. The bulk inserts skip SQLAlchemy's per-row parameter handling
+(:mod:`erp_core.bulk_insert`): values are gathered column by column, converted by
+the columns' own bind processors and streamed to the driver's ``executemany`` on
+SQLite and to ``COPY`` on PostgreSQL.
 
 "Never booked twice" rests on the ``uq_erp_sales_order_partner_po`` constraint, not
 on the pre-query: when a concurrent worker books the same PO between our pre-query
@@ -19,15 +20,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from sqlalchemy import Connection, Table, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from erp_core.errors import UnknownPartnerError
-from erp_core.inputs import OrderInput, OrderLineInput
+from erp_core.inputs import OrderInput
 from erp_core.models import Item, ItemXref, Partner
+from erp_core.services._bom_tree import load_bom_links, pick_effective
 from erp_core.services._booking_rows import ORDER_TABLE, BookingWriter, header_columns, line_columns, party_columns
 from erp_core.types import utc_now
 
@@ -43,6 +45,19 @@ _XREF: Table = ItemXref.__table__  # type: ignore[assignment]
 _PARTNER: Table = Partner.__table__  # type: ignore[assignment]
 
 
+class PartRefs(Protocol):
+    """The identifiers something names an item by: an order line, a changed line, a forecast."""
+
+    @property
+    def buyer_part(self) -> str | None: ...
+
+    @property
+    def vendor_part(self) -> str | None: ...
+
+    @property
+    def gtin(self) -> str | None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class LineResolution:
     """How one line of a booked order was matched to an item (``item_id`` None: not matched)."""
@@ -50,6 +65,7 @@ class LineResolution:
     line_no: int
     item_id: int | None
     matched_by: MatchedBy | None
+    bom_revision_id: int | None = None  # the item's BOM revision in force on the requested (else order) date
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +97,11 @@ class _ItemIndex:
     by_number: dict[str, int]
     by_gtin: dict[str, int]
 
-    def match(self, partner_id: str, line: OrderLineInput) -> tuple[int | None, MatchedBy | None]:
+    def item_ids(self) -> set[int]:
+        """Every item a line of the batch can resolve to."""
+        return {*self.xref.values(), *self.by_number.values(), *self.by_gtin.values()}
+
+    def match(self, partner_id: str, line: PartRefs) -> tuple[int | None, MatchedBy | None]:
         """Partner cross-reference first (the buyer's own number), then our item number, then GTIN."""
         if line.buyer_part is not None and (item_id := self.xref.get((partner_id, line.buyer_part))) is not None:
             return item_id, "xref"
@@ -217,13 +237,17 @@ def _resolve_lines(
     distinct outcomes, and building a frozen dataclass costs several dictionary
     lookups' worth.
     """
-    index = _load_item_index(connection, orders.values())
-    shared: dict[tuple[int, int | None, MatchedBy | None], LineResolution] = {}
+    index = _load_item_index(connection, ((order.partner_id, order.lines) for order in orders.values()))
+    boms = load_bom_links(connection, index.item_ids())
+    shared: dict[tuple[int, int | None, MatchedBy | None, int | None], LineResolution] = {}
     resolved: dict[OrderKey, tuple[LineResolution, ...]] = {}
     for key, order in orders.items():
         resolutions = []
         for line_no, line in enumerate(order.lines, start=1):
-            outcome = (line_no, *index.match(order.partner_id, line))
+            item_id, matched_by = index.match(order.partner_id, line)
+            revisions = boms.get(item_id) if boms and item_id is not None else None
+            bom = pick_effective(revisions, line.requested_date or order.order_date) if revisions else None
+            outcome = (line_no, item_id, matched_by, bom.id if bom is not None else None)
             resolution = shared.get(outcome)
             if resolution is None:
                 resolution = shared[outcome] = LineResolution(*outcome)
@@ -232,10 +256,19 @@ def _resolve_lines(
     return resolved
 
 
-def _load_item_index(connection: Connection, orders: Iterable[OrderInput]) -> _ItemIndex:
-    lines_by_partner: dict[str, list[OrderLineInput]] = {}
-    for order in orders:
-        lines_by_partner.setdefault(order.partner_id, []).extend(order.lines)
+def match_items(
+    connection: Connection, partner_id: str, refs: Sequence[PartRefs]
+) -> list[tuple[int | None, MatchedBy | None]]:
+    """(item id, how it matched) for each of ``refs``, resolved exactly as booked order lines are."""
+    index = _load_item_index(connection, [(partner_id, refs)])
+    return [index.match(partner_id, ref) for ref in refs]
+
+
+def _load_item_index(connection: Connection, refs: Iterable[tuple[str, Sequence[PartRefs]]]) -> _ItemIndex:
+    """The items that the (partner id, lines) pairs in ``refs`` can name, in a few queries."""
+    lines_by_partner: dict[str, list[PartRefs]] = {}
+    for partner_id, lines in refs:
+        lines_by_partner.setdefault(partner_id, []).extend(lines)
     all_lines = [line for lines in lines_by_partner.values() for line in lines]
     xref: dict[OrderKey, int] = {}
     for partner_id, lines in lines_by_partner.items():
