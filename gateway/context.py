@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from edi.render import TemplateLibrary
 from gateway.db import open_engine, upgrade
 from gateway.ledger.archive import Archive
 from gateway.mappings import MappingResolver
@@ -21,6 +22,7 @@ class Context:
     mappings: MappingResolver
     inbox: LocalFolder
     outbox: LocalFolder
+    templates: TemplateLibrary
 
     @classmethod
     def open(cls, settings: Settings) -> Context:
@@ -29,7 +31,8 @@ class Context:
         upgrade(engine)
         return cls(settings=settings, engine=engine, archive=Archive(settings.path("archive")),
                    mappings=MappingResolver(settings.mapping_roots), inbox=LocalFolder(settings.path("inbox")),
-                   outbox=LocalFolder(settings.path("outbox")))
+                   outbox=LocalFolder(settings.path("outbox")),
+                   templates=TemplateLibrary(settings.mapping_roots, auto_reload=False))
 
     def close(self) -> None:
         self.engine.dispose()

@@ -168,14 +168,17 @@ def _classify(exc: Exception) -> tuple[str, str]:
 
 
 class TemplateLibrary:
-    """Template sets per partner over a mappings folder, built once each and kept.
+    """Template sets per partner over mappings folders, built once each and kept.
 
-    ``mappings/partners/<partner>/templates`` (when it exists) comes before
-    ``mappings/templates``. Partner ids are checked before they become a path.
+    For each mappings folder in order (a project's own, then the built-in one),
+    ``partners/<partner>/templates`` (when it exists) comes before ``templates``.
+    Partner ids are checked before they become a path.
     """
 
-    def __init__(self, mappings_dir: Path, *, auto_reload: bool = True) -> None:
-        self.mappings_dir = Path(mappings_dir)
+    def __init__(self, mappings_dir: Path | Sequence[Path], *, auto_reload: bool = True) -> None:
+        dirs = [Path(mappings_dir)] if isinstance(mappings_dir, (str, Path)) else [Path(d) for d in mappings_dir]
+        self.mappings_dirs = dirs
+        self.mappings_dir = dirs[0]
         self.auto_reload = auto_reload
         self._sets: dict[str | None, TemplateSet] = {}
 
@@ -184,14 +187,14 @@ class TemplateLibrary:
         cached = self._sets.get(partner)
         if cached is not None:
             return cached
+        if partner is not None and not _PARTNER_ID.fullmatch(partner):
+            raise ValueError(f"partner id {partner!r} is not a valid folder name")
         roots = []
-        if partner is not None:
-            if not _PARTNER_ID.fullmatch(partner):
-                raise ValueError(f"partner id {partner!r} is not a valid folder name")
-            own = self.mappings_dir / "partners" / partner / "templates"
-            if own.is_dir():
+        for folder in self.mappings_dirs:
+            own = folder / "partners" / partner / "templates" if partner is not None else None
+            if own is not None and own.is_dir():
                 roots.append(own)
-        roots.append(self.mappings_dir / "templates")
+        roots.extend(folder / "templates" for folder in self.mappings_dirs if (folder / "templates").is_dir())
         created = self._sets[partner] = TemplateSet(roots, auto_reload=self.auto_reload)
         return created
 

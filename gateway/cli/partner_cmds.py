@@ -13,7 +13,7 @@ from erp_core.services.partner_doc_ids import add_partner_doc_id, partner_doc_id
 from gateway.cli.output import info, listing
 from gateway.cli.state import CliState
 from gateway.context import Context
-from gateway.errors import ConfigError, GatewayError
+from gateway.errors import ConfigError, GatewayError, NotFoundError
 from gateway.settings import default_config_text, load_settings, parse_x12_id
 
 app = typer.Typer(no_args_is_help=False, invoke_without_command=True, help="Trading partners.")
@@ -52,9 +52,11 @@ def partners_list(
         return
     state: CliState = ctx.obj
     with Session(state.context.engine) as session:
-        records = [{**erp_partners.partner_record(p), "doc_ids": partner_doc_ids(session, p.id)}
+        records = [{**erp_partners.partner_record(p), "doc_ids": partner_doc_ids(session, p.id),
+                    "send_po_acks": p.send_po_acks}
                    for p in erp_partners.list_partners(session)]
-    listing("Partners", records, ["id", "name", "x12_ids", "doc_ids", "ack_preference", "created_at"], as_json)
+    columns = ["id", "name", "x12_ids", "doc_ids", "ack_preference", "send_po_acks", "created_at"]
+    listing("Partners", records, columns, as_json)
 
 
 @app.command("add")
@@ -69,6 +71,8 @@ def partners_add(
     name: Annotated[str | None, typer.Option(help="display name")] = None,
     ack: Annotated[str, typer.Option(help="functional ack: auto (997 for 4010, 999 for 5010), 997 or 999")]
     = "auto",
+    po_acks: Annotated[bool, typer.Option("--po-acks/--no-po-acks", help="answer its orders with 855 and its "
+                                          "order changes with 865 (or their XML/CSV equivalents)")] = False,
 ) -> None:
     """Add a trading partner with the X12 sender IDs and XML document ids it uses."""
     if ack not in {"auto", "997", "999"}:
@@ -82,6 +86,7 @@ def partners_add(
     with Session(state.context.engine) as session:
         partner = erp_partners.add_partner(session, partner_id, name=name or partner_id, x12_ids=ids,
                                            ack_preference=ack)
+        partner.send_po_acks = po_acks
         for scheme, value in doc_ids:
             add_partner_doc_id(session, partner_id, scheme, value)
         session.commit()
@@ -94,3 +99,28 @@ def _doc_id(text: str) -> tuple[str, str]:
     if not sep or not scheme.strip() or not value.strip():
         raise typer.BadParameter(f"{text!r} is not SCHEME:VALUE", param_hint="--doc-id")
     return scheme.strip(), value.strip()
+
+
+@app.command("update")
+def partners_update(
+    ctx: typer.Context,
+    partner_id: Annotated[str, typer.Argument(metavar="ID", help="the partner to change")],
+    po_acks: Annotated[bool | None, typer.Option("--po-acks/--no-po-acks", help="answer orders with 855 and "
+                                                 "changes with 865 (or their XML/CSV equivalents)")] = None,
+    doc_id: Annotated[list[str] | None, typer.Option("--doc-id", help="add an XML document id SCHEME:VALUE")]
+    = None,
+) -> None:
+    """Change how we answer a partner, or add ids that name it."""
+    state: CliState = ctx.obj
+    with Session(state.context.engine) as session:
+        partner = erp_partners.get_partner(session, partner_id)
+        if partner is None:
+            raise NotFoundError(f"partner {partner_id!r} does not exist (see 'edipulse partners')")
+        if po_acks is not None:
+            partner.send_po_acks = po_acks
+            session.add(partner)
+        for scheme, value in (_doc_id(v) for v in doc_id or []):
+            add_partner_doc_id(session, partner_id, scheme, value)
+        session.commit()
+        info(f"partner {partner_id} updated (purchase-order acknowledgements "
+             f"{'on' if partner.send_po_acks else 'off'})")

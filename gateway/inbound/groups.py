@@ -20,6 +20,7 @@ from gateway.inbound.handlers import DUPLICATE as APPLIED_DUPLICATE
 from gateway.inbound.handlers import Applied, Handler, handler_for
 from gateway.ledger.models import ACKNOWLEDGED, BOOKED, DUPLICATE, ERROR, RECEIVED
 from gateway.ledger.store import SetRow
+from gateway.outbound.po_acks import AckDue
 
 # Functional groups we never answer with a functional acknowledgement (acks of acks).
 NO_ACK_GROUPS = frozenset({"FA"})
@@ -117,8 +118,16 @@ class GroupState:
         """The group trailer is wrong: every set of the group is rejected with the group's errors."""
         self.errors.extend(errors)
         for pending in self.sets:
+            pending.applied = None  # rolled back with the group
             pending.row.history = [RECEIVED, ERROR]
             pending.row.errors = [*errors, *pending.row.errors]
+
+    def acks_due(self) -> list[AckDue]:
+        """The 855/865 answers this group's booked orders and applied changes call for."""
+        return [AckDue(p.applied.record_id, "order" if p.applied.reply == "855" else "change", self.header.version,
+                       self.header.sender)
+                for p in self.sets if p.applied is not None and p.applied.status == APPLIED_BOOKED
+                and p.applied.reply and p.applied.record_id is not None]
 
     def outcome(self, received_count: int) -> GroupOutcome:
         return GroupOutcome(functional_id=self.header.functional_id, control_number=self.header.control_number,

@@ -76,7 +76,13 @@ class OrderHandler:
 
 
 def _handlers() -> Mapping[str, Handler]:
-    return MappingProxyType({"purchase_order": OrderHandler()})
+    # Imported here: those modules build on the Applied/source_ref definitions above.
+    from gateway.inbound.bom_handler import BomHandler
+    from gateway.inbound.change_handler import ChangeHandler
+    from gateway.inbound.schedule_handler import ScheduleHandler
+
+    return MappingProxyType({"purchase_order": OrderHandler(), "po_change": ChangeHandler(),
+                             "planning_schedule": ScheduleHandler(), "bill_of_materials": BomHandler()})
 
 
 #: Canonical document type -> its handler (stateless objects).

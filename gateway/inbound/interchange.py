@@ -26,6 +26,7 @@ from gateway.inbound.groups import GroupState
 from gateway.ledger import store
 from gateway.ledger.models import ACKNOWLEDGED, DUPLICATE, ERROR, PARSED, RECEIVED, REFUSED, Message
 from gateway.outbound.acks import AckGroup, AckRequest, create_ack, ta1_reply
+from gateway.outbound.po_acks import create_x12_po_acks
 
 
 @dataclass(slots=True)
@@ -136,6 +137,8 @@ class InterchangeProcessor:
             codes = [ack_status_of(o) for o in outcome.sets]
             rows = group.finish_rows(codes, acked=ack_message is not None and group.acknowledged)
             store.insert_set_rows(self.session, rows, ack_message.id if ack_message and group.acknowledged else None)
+        due = [item for group in run.done_groups for item in group.acks_due()]
+        create_x12_po_acks(self.ctx, self.session, run.partner_id or "", run.header, due, run.message.id)
         final = ACKNOWLEDGED if ack_message is not None else PARSED
         store.move(self.session, run.message, final, detail=f"{run.sets_seen} transaction set(s)")
         if ack_message is not None:

@@ -7,6 +7,7 @@ remote file deleted, the MDN sent).
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -20,11 +21,14 @@ from gateway.ledger.models import RECEIVED, REFUSED, ReceivedFile
 
 
 def receive_stream(ctx: Context, stream: BinaryIO, name: str, source: str,
-                   partner_id: str | None = None) -> tuple[ReceivedFile, int]:
+                   partner_id: str | None = None, *,
+                   also: Callable[[Session, ReceivedFile, int], None] | None = None) -> tuple[ReceivedFile, int]:
     """Archive ``stream`` and commit its ledger rows; returns the file row and its message id.
 
     ``partner_id``: the partner the transport knows sent it (a partner folder, a channel,
     an AS2 partnership); documents that do not name their sender (CSV) need it.
+    ``also(session, row, message_id)`` adds the caller's rows to the same commit (a
+    channel's transfer row: a file is recorded together with how it arrived, or not at all).
     """
     archived = ctx.archive.store_stream(stream, limit=ctx.settings.limits.max_file_bytes)
     with Session(ctx.engine, expire_on_commit=False) as session:
@@ -34,6 +38,8 @@ def receive_stream(ctx: Context, stream: BinaryIO, name: str, source: str,
         session.flush()
         message = store.add_message(session, direction="in", kind="file", file_id=row.id, status=RECEIVED,
                                     doc_ref=name[-64:], partner_id=partner_id)
+        if also is not None:
+            also(session, row, message.id or 0)
         session.commit()
         return row, message.id or 0
 
