@@ -141,3 +141,29 @@ def test_csv_bom_is_imported_as_a_revision(workdir: Workdir) -> None:
     engine.dispose()
     docs = messages(workdir, "--kind", "set")
     assert docs[0]["set_id"] == "CSV" and docs[0]["status"] == "booked"
+
+
+def test_cli_orders_show_forecasts_and_boms(workdir: Workdir) -> None:
+    import json
+
+    shutil.copyfile(DATA / "gateway" / "acme-850-4010.x12", workdir.root / "inbox" / "po.x12")
+    assert workdir.run("run", "--once").code == 0
+    _drop_text(workdir, "change.x12", CHANGE_860.format(isa13="000000201"))
+    assert workdir.run("run", "--once").code == 0
+    shown = workdir.run("orders", "show", "4500012345", "--json")
+    assert shown.code == 0, shown.err
+    order = json.loads(shown.out)
+    assert [r["kind"] for r in order["revisions"]] == ["booked", "change"]
+    assert {m["set_id"] for m in order["messages"]} >= {"850", "860"}
+    table = workdir.run("orders", "show", "4500012345")
+    assert table.code == 0 and "Revisions" in table.out
+    assert workdir.run("orders", "show", "NOPE").code == 4
+
+    source = ROOT / "mappings" / "default" / "csv" / "golden" / "handmade-bom-multilevel.csv"
+    assert workdir.run("ingest", "--partner", "acme", source).code == 0
+    bom = json.loads(workdir.run("boms", "PM-200-ASSY", "--json").out)
+    assert bom["components"] and bom["revisions"][0]["revision"]
+    assert workdir.run("boms", "PM-200-ASSY").code == 0
+    assert workdir.run("boms", "NO-SUCH-ITEM").code == 4
+    forecasts = workdir.run("forecasts", "--json")
+    assert forecasts.code == 0 and json.loads(forecasts.out) == []

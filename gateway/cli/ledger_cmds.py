@@ -13,7 +13,6 @@ import typer
 from sqlmodel import Session
 
 from edi.mapping import MappingError
-from erp_core.services import orders as erp_orders
 from erp_core.services import partners as erp_partners
 from gateway.app import Gateway, RunReport
 from gateway.cli.output import error_line, info, listing, print_json
@@ -24,6 +23,7 @@ from gateway.ledger.models import KINDS, STATUSES
 from gateway.mappings import MappingResolver
 from gateway.settings import BUILTIN_MAPPINGS, load_settings, locate_config
 from gateway.translate import PartnerLookup, translate_file
+from gateway.web.server import start_web_server
 
 log = logging.getLogger(__name__)
 JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON")]
@@ -43,6 +43,9 @@ def run_cmd(ctx: typer.Context,
     gateway = Gateway(state.context)
     stopping: list[int] = []
     signal.signal(signal.SIGTERM, lambda signum, _frame: stopping.append(signum))
+    web = None if once else start_web_server(state.context)  # AS2 over HTTP when as2.listen is configured
+    if web is not None:
+        ctx.call_on_close(web.stop)  # also on Ctrl-C and after SIGTERM ends the loop
     while True:
         try:
             report = gateway.run_once()
@@ -136,16 +139,6 @@ def _translate_environment(state: CliState) -> tuple[MappingResolver, PartnerLoo
             return partner.id if partner else None
 
     return MappingResolver(settings.mapping_roots), lookup
-
-
-def orders_cmd(ctx: typer.Context, partner: Annotated[str | None, typer.Option(help="only this partner")] = None,
-               limit: Annotated[int, typer.Option(help="at most this many")] = 100, as_json: JsonOpt = False) -> None:
-    """Booked sales orders, newest first."""
-    state: CliState = ctx.obj
-    with Session(state.context.engine) as session:
-        records = erp_orders.order_records(session, partner_id=partner, limit=limit)
-    listing("Orders", records, ["id", "partner_id", "po_number", "order_date", "lines", "status", "created_at"],
-            as_json)
 
 
 _MESSAGE_COLUMNS = ["id", "direction", "kind", "partner_id", "set_id", "isa13", "st02", "doc_ref", "status",

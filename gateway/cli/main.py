@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from gateway.cli import ledger_cmds, partner_cmds
+from gateway.cli import erp_cmds, ledger_cmds, partner_cmds
 from gateway.cli.output import error_line
 from gateway.cli.state import CliState
 from gateway.errors import GatewayError
@@ -40,7 +40,9 @@ app.command("init")(partner_cmds.init_cmd)
 app.command("run")(ledger_cmds.run_cmd)
 app.command("ingest")(ledger_cmds.ingest_cmd)
 app.command("translate")(ledger_cmds.translate_cmd)
-app.command("orders")(ledger_cmds.orders_cmd)
+app.add_typer(erp_cmds.orders_app, name="orders")
+app.command("forecasts")(erp_cmds.forecasts_cmd)
+app.command("boms")(erp_cmds.boms_cmd)
 
 
 def main(argv: list[str] | None = None) -> int:
