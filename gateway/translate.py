@@ -1,4 +1,4 @@
-"""Dry-run translation: read a file, validate and map every set, write nothing."""
+"""Dry-run translation: read a file (X12, XML or CSV), validate and map every document, write nothing."""
 
 from __future__ import annotations
 
@@ -6,11 +6,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from edi.detect import DetectedFormat, detect
 from edi.errors import EdiError
 from edi.x12.isa_fields import check_isa_fields
 from edi.x12.model import FileError, GroupEnd, InterchangeEnd, InterchangeHeader, TransactionSet
 from edi.x12.reader import read_events
 from gateway.evaluate import evaluate_set
+from gateway.evaluate_doc import PartnerOf, evaluate_document
 from gateway.mappings import MappingResolver
 
 PartnerLookup = Callable[[str, str], str | None]
@@ -33,7 +35,12 @@ class TranslateReport:
 
 
 def translate_file(path: Path, resolver: MappingResolver, *, partner_id: str | None = None,
-                   partner_lookup: PartnerLookup | None = None, explain: bool = False) -> TranslateReport:
+                   partner_lookup: PartnerLookup | None = None, doc_partner_lookup: PartnerOf | None = None,
+                   explain: bool = False) -> TranslateReport:
+    with open(path, "rb") as fh:
+        detected = detect(fh.read(8192))
+    if detected.kind in ("xml", "csv"):
+        return _translate_document(path, detected, resolver, partner_id, doc_partner_lookup, explain)
     report = TranslateReport()
     partner = partner_id
     for event in read_events(path):
@@ -67,3 +74,22 @@ def _translate_set(tx: TransactionSet, resolver: MappingResolver, partner: str |
         files = [str(f) for f in evaluation.mapping.source_files] if evaluation.mapping else []
         report.explain.append({**where, "mapping_files": files,
                                "fields": [trace.to_dict() for trace in evaluation.explain]})
+
+
+def _translate_document(path: Path, detected: DetectedFormat, resolver: MappingResolver, partner_id: str | None,
+                        partner_of: PartnerOf | None, explain: bool) -> TranslateReport:
+    report = TranslateReport()
+    evaluation = evaluate_document(path.read_bytes(), path.name, detected, resolver, partner_id=partner_id,
+                                   partner_of=partner_of or (lambda _sender: None), explain=explain)
+    report.add_errors(evaluation.errors)
+    files = [str(f) for f in evaluation.mapping.source_files] if evaluation.mapping else []
+    for index, result in enumerate(evaluation.results):
+        where = {"document": index + 1, "format": detected.kind}
+        if result.errors or result.document is None:
+            report.add_errors(list(result.errors), **where)
+            continue
+        report.documents.append(result.document.to_json_dict())
+        if explain:
+            report.explain.append({**where, "mapping_files": files,
+                                   "fields": [trace.to_dict() for trace in result.explain]})
+    return report

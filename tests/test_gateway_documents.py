@@ -78,3 +78,23 @@ def test_ragged_csv_names_row_and_column(workdir: Workdir) -> None:
 def test_ingest_for_an_unknown_partner_is_exit_4(workdir: Workdir) -> None:
     result = workdir.run("ingest", "--partner", "nobody", CSV_GOLDEN / "handmade-order.csv")
     assert result.code == 4 and "nobody" in result.err
+
+
+def test_translate_explains_xml_and_csv_fields(workdir: Workdir) -> None:
+    import json
+
+    assert workdir.run("partners", "update", "acme", "--doc-id", "NetworkId:inbound@prominate-platform.com")\
+        .code == 0
+    result = workdir.run("translate", XML_GOLDEN / "cxmlphp-OrderRequest.xml", "--explain", "--json")
+    assert result.code == 0, result.err
+    report = json.loads(result.out)
+    assert report["documents"][0]["po_number"] == "DO1234" and report["documents"][0]["partner"] == "acme"
+    fields = {f["field"]: f for f in report["explain"][0]["fields"]}
+    assert fields["po_number"]["mapping"].endswith("cxml-order-request.yaml") and fields["po_number"]["line"] > 0
+    assert "OrderRequestHeader" in fields["po_number"]["path"]
+    csv_result = workdir.run("translate", CSV_GOLDEN / "handmade-order.csv", "--explain", "--json")
+    csv_report = json.loads(csv_result.out)
+    assert len(csv_report["documents"]) == 2
+    assert csv_report["explain"][0]["fields"][0]["location"].startswith("row ")
+    table = workdir.run("translate", CSV_GOLDEN / "handmade-order.csv")
+    assert table.code == 0 and "purchase_order" in table.out

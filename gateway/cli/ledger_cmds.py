@@ -18,6 +18,8 @@ from gateway.app import Gateway, RunReport
 from gateway.cli.output import error_line, info, listing, print_json
 from gateway.cli.state import CliState
 from gateway.errors import ConfigError, InputRejected, NotFoundError
+from gateway.evaluate_doc import PartnerOf
+from gateway.inbound.docfile import partner_lookup
 from gateway.ledger import store
 from gateway.ledger.models import KINDS, STATUSES
 from gateway.mappings import MappingResolver
@@ -94,7 +96,7 @@ def ingest_cmd(
 
 def translate_cmd(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="an X12 file")],
+    file: Annotated[Path, typer.Argument(help="an X12, XML or CSV file")],
     partner: Annotated[str | None, typer.Option(help="use this partner's mapping")] = None,
     as_json: JsonOpt = False,
     explain: Annotated[bool, typer.Option(help="show which mapping file and rule produced each field")] = False,
@@ -103,18 +105,17 @@ def translate_cmd(
     if not file.is_file():
         raise NotFoundError(f"{file}: no such file")
     state: CliState = ctx.obj
-    resolver, lookup = _translate_environment(state)
+    resolver, lookup, doc_lookup = _translate_environment(state)
     try:
-        report = translate_file(file, resolver, partner_id=partner, partner_lookup=lookup, explain=explain)
+        report = translate_file(file, resolver, partner_id=partner, partner_lookup=lookup,
+                                doc_partner_lookup=doc_lookup, explain=explain)
     except MappingError as exc:
         raise ConfigError(str(exc)) from exc
     if as_json:
         print_json(report.to_json())
     else:
-        records = [{"po_number": d.get("po_number"), "partner": d.get("partner"), "order_date": d.get("order_date"),
-                    "lines": len(d.get("lines") or []), "st02": (d.get("envelope") or {}).get("set_control_number")}
-                   for d in report.documents]
-        listing("Documents", records, ["po_number", "partner", "order_date", "lines", "st02"], False)
+        records = [_document_summary(d) for d in report.documents]
+        listing("Documents", records, ["type", "reference", "partner", "date", "lines", "st02"], False)
         if explain:
             print_json(report.explain)
     for err in report.errors:
@@ -123,14 +124,26 @@ def translate_cmd(
         raise typer.Exit(1)
 
 
-def _translate_environment(state: CliState) -> tuple[MappingResolver, PartnerLookup | None]:
-    """Mappings and partner lookup for translate: works without any config (built-in mappings)."""
+def _document_summary(doc: dict[str, object]) -> dict[str, object]:
+    """One row per canonical document, whatever its type (order, change, schedule, BOM)."""
+    rows = next((doc[k] for k in ("lines", "items", "components") if isinstance(doc.get(k), list)), [])
+    envelope = doc.get("envelope") if isinstance(doc.get("envelope"), dict) else {}
+    return {"type": doc.get("type"),
+            "reference": next((doc[k] for k in ("po_number", "reference", "item") if doc.get(k)), None),
+            "partner": doc.get("partner"),
+            "date": next((doc[k] for k in ("order_date", "po_date", "issue_date", "effective_from") if doc.get(k)),
+                         None),
+            "lines": len(rows), "st02": envelope.get("set_control_number")}  # type: ignore[union-attr]
+
+
+def _translate_environment(state: CliState) -> tuple[MappingResolver, PartnerLookup | None, PartnerOf | None]:
+    """Mappings and partner lookups for translate: works without any config (built-in mappings)."""
     if state.config is None and not locate_config(None).is_file():
-        return MappingResolver([BUILTIN_MAPPINGS]), None
+        return MappingResolver([BUILTIN_MAPPINGS]), None, None
     settings = load_settings(state.config)
     db_file = settings.database_url.removeprefix("sqlite:///")
     if settings.database_url.startswith("sqlite:///") and not Path(db_file).is_file():
-        return MappingResolver(settings.mapping_roots), None
+        return MappingResolver(settings.mapping_roots), None, None
     engine = state.context.engine
 
     def lookup(qualifier: str, x12_id: str) -> str | None:
@@ -138,7 +151,11 @@ def _translate_environment(state: CliState) -> tuple[MappingResolver, PartnerLoo
             partner = erp_partners.find_partner_by_x12(session, qualifier, x12_id)
             return partner.id if partner else None
 
-    return MappingResolver(settings.mapping_roots), lookup
+    def doc_lookup(sender: str) -> str | None:
+        with Session(engine) as session:
+            return partner_lookup(session)(sender)
+
+    return MappingResolver(settings.mapping_roots), lookup, doc_lookup
 
 
 _MESSAGE_COLUMNS = ["id", "direction", "kind", "partner_id", "set_id", "isa13", "st02", "doc_ref", "status",
