@@ -98,3 +98,47 @@ def test_translate_explains_xml_and_csv_fields(workdir: Workdir) -> None:
     assert csv_report["explain"][0]["fields"][0]["location"].startswith("row ")
     table = workdir.run("translate", CSV_GOLDEN / "handmade-order.csv")
     assert table.code == 0 and "purchase_order" in table.out
+
+
+def test_xml_and_csv_orders_are_answered_in_their_own_format(workdir: Workdir) -> None:
+    import csv
+    import io
+
+    from lxml import etree
+
+    assert workdir.run("partners", "add", "prominate", "--po-acks", "--doc-id",
+                       "NetworkId:inbound@prominate-platform.com").code == 0
+    assert workdir.run("partners", "update", "acme", "--po-acks").code == 0
+    _drop(workdir, XML_GOLDEN / "cxmlphp-OrderRequest.xml")
+    _drop(workdir, XML_GOLDEN / "handmade-ubl-order.xml", "acme")
+    _drop(workdir, CSV_GOLDEN / "handmade-order.csv", "acme")
+    assert workdir.run("run", "--once").code == 0
+    out = {p.name: p for p in workdir.outbox_files()}
+    confirmation = next(p for n, p in out.items() if n.startswith("cXML-CR-DO1234"))
+    root = etree.fromstring(confirmation.read_bytes())
+    header = root.find(".//ConfirmationHeader")
+    assert header is not None and header.get("type") in {"detail", "accept", "allDetail", "reject"}
+    assert root.find(".//OrderReference").get("orderID") == "DO1234"
+    ubl = next(p for n, p in out.items() if n.startswith("UBL-OR-"))
+    assert b"OrderResponse" in ubl.read_bytes() and b"PO-2024-07731" in ubl.read_bytes()
+    acks = [p for n, p in out.items() if n.startswith("CSV-ACK-")]
+    assert len(acks) == 2
+    rows = list(csv.DictReader(io.StringIO(acks[0].read_text())))
+    assert rows and rows[0]["po_number"] in {"4500098812", "4500098813"} and rows[0]["status"]
+
+
+def test_a_refused_csv_order_is_answered_with_a_rejection(workdir: Workdir, tmp_path: Path) -> None:
+    import csv
+    import io
+
+    assert workdir.run("partners", "update", "acme", "--po-acks").code == 0
+    text = (CSV_GOLDEN / "handmade-order.csv").read_text()
+    bad = tmp_path / "orders.csv"
+    bad.write_text(text.replace("4500098812,2024-05-06,USD", "4500098812,2024-05-06,US"))
+    result = workdir.run("ingest", "--partner", "acme", bad)
+    assert result.code == 1 and "4500098812" in result.err
+    acks = {p.name: p for p in workdir.outbox_files()}
+    rejected = next(p for n, p in acks.items() if "4500098812" in n)
+    row = next(csv.DictReader(io.StringIO(rejected.read_text())))
+    assert row["ack_type"] == "reject"
+    assert any("4500098813" in n for n in acks)  # its neighbour was booked and answered

@@ -32,6 +32,9 @@ class DocOutcome:
     rows: list[SetRow]
     applied: list[Applied | None]
     errors: list[EdiError]  # file-level
+    kind: str = "xml"  # "xml" | "csv"
+    root_tag: str | None = None  # the XML root ({uri}local), for the reply format
+    partner_id: str | None = None
 
 
 def partner_lookup(session: Session):  # noqa: ANN201 - a closure over the session
@@ -47,16 +50,17 @@ def process_document_file(ctx: Context, session: Session, row: ReceivedFile, fil
     data = ctx.archive.path(row.archive_path).read_bytes()
     evaluation = evaluate_document(data, row.name, detected, ctx.mappings, partner_id=file_message.partner_id,
                                    partner_of=partner_lookup(session))
+    root = evaluation.mapping.root_tag if evaluation.mapping is not None else None
     if evaluation.errors:
-        return DocOutcome([], [], evaluation.errors)
+        return DocOutcome([], [], evaluation.errors, detected.kind, root, evaluation.partner_id)
     if evaluation.partner_id is None:
-        return DocOutcome([], [], [_unknown_partner(row, evaluation)])
+        return DocOutcome([], [], [_unknown_partner(row, evaluation)], detected.kind, root)
     file_message.partner_id = evaluation.partner_id
     rows = [_row(row, file_message, evaluation, index, result) for index, result in enumerate(evaluation.results)]
     applied = [_apply(session, evaluation.partner_id, r, result) for r, result in zip(rows, evaluation.results,
                                                                                        strict=True)]
     store.insert_set_rows(session, rows, None)
-    return DocOutcome(rows, applied, [])
+    return DocOutcome(rows, applied, [], detected.kind, root, evaluation.partner_id)
 
 
 def _unknown_partner(row: ReceivedFile, evaluation: DocEvaluation) -> EdiError:
