@@ -14,6 +14,8 @@ from pathlib import Path
 from sqlmodel import Session
 
 from erp_core.services import partners as erp_partners
+from gateway.as2.runner import As2Round
+from gateway.channels.runner import ChannelRunner
 from gateway.context import Context
 from gateway.errors import GatewayError, NotFoundError
 from gateway.inbound.process import FileOutcome, process_file
@@ -38,6 +40,8 @@ class Gateway:
         self.ctx = ctx
         self.worker = claims.worker_id()
         self.lease = timedelta(seconds=ctx.settings.run.lease_seconds)
+        self.channels = ChannelRunner(ctx)
+        self.as2 = As2Round(ctx)
 
     def ingest(self, paths: Iterable[Path], source: str = "cli", partner_id: str | None = None) -> RunReport:
         """Receive the given files (kept in place) and process them (``partner_id``: who sent them)."""
@@ -49,7 +53,7 @@ class Gateway:
             else:
                 report.received.append(received[0].id or 0)
         self._process(report.received, report)
-        report.delivered = deliver_pending(self.ctx)
+        report.delivered = self._deliver()
         return report
 
     def poll_inbox(self) -> list[int]:
@@ -77,10 +81,24 @@ class Gateway:
 
     def run_once(self) -> RunReport:
         """Take in the inbox, process everything waiting (also after a crash), deliver acks."""
-        report = RunReport(received=self.poll_inbox())
-        self._process(claims.claimable(self.ctx.engine, self.lease), report)
-        report.delivered = deliver_pending(self.ctx)
+        self.channels.start_round()
+        try:
+            report = RunReport(received=self.poll_inbox())
+            report.received += self.channels.poll().received  # partner channels: fetched, committed, acknowledged
+            self._process(claims.claimable(self.ctx.engine, self.lease), report)
+            report.delivered = deliver_pending(self.ctx, self.channels)
+            report.delivered += self.as2.run()  # AS2 partners: sent, MDNs tracked
+        finally:
+            self.channels.end_round()
         return report
+
+    def _deliver(self) -> list[str]:
+        """Deliver what is pending (over partner channels where configured), then close the connections."""
+        self.channels.start_round()
+        try:
+            return deliver_pending(self.ctx, self.channels)
+        finally:
+            self.channels.end_round()
 
     def _process(self, file_ids: Iterable[int], report: RunReport) -> None:
         """Process the files this worker manages to claim (another worker may take some first)."""
@@ -105,7 +123,7 @@ class Gateway:
             offset = message.offset if message.kind == "interchange" else None
             file_id = message.file_id
         outcome = process_file(self.ctx, file_id, only_offset=offset, worker=self.worker, redo_finished=True)
-        deliver_pending(self.ctx)
+        self._deliver()
         return outcome
 
 

@@ -17,6 +17,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from gateway.as2.config import As2Settings
+from gateway.channels.settings import ChannelSettings, check_unique_names
 from gateway.errors import ConfigError
 
 CONFIG_ENV = "EDIPULSE_CONFIG"
@@ -98,7 +100,14 @@ class Settings(_Strict):
     paths: PathSettings = PathSettings()
     limits: LimitSettings = LimitSettings()
     run: RunSettings = RunSettings()
+    channels: tuple[ChannelSettings, ...] = ()
+    as2: As2Settings | None = None
     base_dir: Path = Field(default=Path("."), exclude=True)
+
+    @field_validator("channels")
+    @classmethod
+    def _unique_channels(cls, value: tuple[ChannelSettings, ...]) -> tuple[ChannelSettings, ...]:
+        return check_unique_names(value)
 
     def path(self, name: Literal["inbox", "outbox", "archive", "mappings"]) -> Path:
         path = getattr(self.paths, name)
@@ -181,4 +190,43 @@ limits:
 run:
   poll_seconds: 5
   settle_seconds: 1            # a spooled file must keep its size and mtime this long
+# Partner channels (none by default). Credentials: key files by path, passphrases by the
+# NAME of an environment variable; the server's host key must be pinned in known_hosts.
+# channels:
+#   - name: acme-sftp
+#     partner: acme            # an ERP partner id ('edipulse partners')
+#     direction: both          # in | out | both
+#     transport: sftp          # sftp | local
+#     schedule: 60             # seconds, or a cron line such as "*/5 * * * *"
+#     max_file_bytes: 67108864
+#     retry: {{attempts: 3, backoff_seconds: 1, max_backoff_seconds: 30}}
+#     breaker: {{failures: 5, cool_off_seconds: 300}}
+#     sftp:
+#       host: sftp.acme.example
+#       username: edipulse
+#       private_key_file: keys/acme_ed25519
+#       # passphrase_env: ACME_KEY_PASSPHRASE
+#       known_hosts_file: keys/known_hosts
+#       inbox_dir: /outbound     # where acme leaves files for us
+#       outbox_dir: /inbound     # where we leave files for acme
+#       settle_seconds: 5
+# AS2 (RFC 4130; none by default): receive on /as2 while 'edipulse run' runs, send a partner's
+# outbound messages over AS2 instead of the outbox. Passwords by the NAME of an environment variable.
+# as2:
+#   as2_id: EDIPULSE
+#   keys:                      # the first signs; every key decrypts (add the new one to rotate)
+#     - {{key: certs/edipulse.key.pem, cert: certs/edipulse.cert.pem}}   # or {{pkcs12: f.p12, password_env: VAR}}
+#   listen: {{host: 0.0.0.0, port: 4080}}
+#   public_url: https://edi.example.com      # partners post to .../as2, asynchronous MDNs to .../as2/mdn
+#   warn_days: 30              # 'edipulse as2 certs' warns this long before a certificate expires
+#   partners:
+#     - partner: acme          # an ERP partner id ('edipulse partners')
+#       as2_id: ACMEMED
+#       certificates: [certs/acme.cert.pem]    # the first encrypts; all verify (two during a rotation)
+#       url: https://as2.acme.example/receive  # without a URL we only receive from acme
+#       mdn: sync              # sync | async | none
+#       cipher: aes256-cbc     # sign, encrypt, compress, digest, mdn_signed, max_body_bytes also settable
+#       mdn_window_minutes: 60 # an unconfirmed send is overdue after this,
+#       retry_minutes: 10      # sent again after this,
+#       max_attempts: 3        # this many sends at most
 """

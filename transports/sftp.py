@@ -58,6 +58,7 @@ class SftpTransport:
         self.channel = channel
         self._settle = SettleTracker(config.settle_seconds, clock)
         self._session: Session | None = None
+        self.unsafe: list[tuple[str, TransportError]] = []  # names the last listing refused, for the gateway's ledger
 
     # -- connection ---------------------------------------------------------------------------
     def connect(self) -> None:
@@ -95,6 +96,7 @@ class SftpTransport:
         with self._errors(f"listing {inbox}"):
             entries = sftp.listdir_attr(inbox)
         seen: list[RemoteFile] = []
+        self.unsafe = []
         for attr in sorted(entries, key=lambda a: a.filename):
             if attr.st_mode is None or not stat.S_ISREG(attr.st_mode):
                 continue  # folders, symlinks (the server lists them with lstat), devices
@@ -105,6 +107,7 @@ class SftpTransport:
                 check_name(name)
             except TransportError as exc:
                 log.warning("%s: skipping %s", self.channel, exc)
+                self.unsafe.append((name, exc))
                 continue
             seen.append(RemoteFile(name, attr.st_size or 0, int(attr.st_mtime or 0), posixpath.join(inbox, name)))
         settled = set(self._settle.ready({f.name: (f.size, f.mtime) for f in seen}))
@@ -236,5 +239,5 @@ class SftpTransport:
             return
         try:
             session.sftp.remove(temp)
-        except (OSError, paramiko.SSHException) as exc:
+        except (OSError, EOFError, paramiko.SSHException) as exc:  # the connection may die under us
             log.info("%s: could not remove %s after a failed upload: %s", self.channel, temp, exc)

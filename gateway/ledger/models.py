@@ -14,9 +14,11 @@ RECEIVED, PARSED, MAPPED, BOOKED, ACKNOWLEDGED = "received", "parsed", "mapped",
 ERROR, DUPLICATE, REFUSED, PENDING, SENT = "error", "duplicate", "refused", "pending", "sent"
 PROCESSED = "processed"  # a file whose interchanges were all handled
 PROCESSING = "processing"  # a file claimed by a worker
+# An outbound message sent over AS2 waits for the partner's MDN; without one in time it is overdue.
+AWAITING_MDN, OVERDUE = "awaiting-mdn", "overdue"
 KINDS = ("file", "interchange", "set", "ack")
 STATUSES = (RECEIVED, PARSED, MAPPED, BOOKED, ACKNOWLEDGED, ERROR, DUPLICATE, REFUSED, PENDING, SENT, PROCESSED,
-            PROCESSING)
+            PROCESSING, AWAITING_MDN, OVERDUE)
 
 
 def utcnow() -> datetime:
@@ -124,4 +126,44 @@ class OutboundFile(SQLModel, table=True):
     delivered_at: datetime | None = None
 
 
-LEDGER_TABLES = ("received_file", "message", "message_event", "interchange_key", "control_counter", "outbound_file")
+class TransferAttempt(SQLModel, table=True):
+    """One try to move a file over a partner channel (inbound fetch or outbound send), whatever its result.
+
+    ``result``: ``ok`` (inbound: archived and recorded; outbound: in place at the partner),
+    ``error`` (``error_code`` says why; ``remote_name`` is None when the channel itself
+    failed, e.g. on connect) or ``duplicate`` (a re-fetch of a file already recorded,
+    only acknowledged). ``message_id``: the received file's message, or the message sent.
+    """
+
+    __tablename__ = "transfer_attempt"
+    __table_args__ = (Index("ix_transfer_attempt_lookup", "channel", "direction", "remote_name", "size"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=48, index=True)
+    partner_id: str = Field(max_length=64)
+    direction: str = Field(max_length=3)  # "in" | "out"
+    remote_name: str | None = Field(default=None, max_length=255)
+    size: int | None = None
+    sha256: str | None = Field(default=None, max_length=64)
+    started_at: datetime = Field(default_factory=utcnow)
+    duration_ms: int = 0
+    result: str = Field(max_length=16)
+    error_code: str | None = Field(default=None, max_length=40)
+    error_message: str | None = Field(default=None, sa_column=Column(Text))
+    message_id: int | None = Field(default=None, foreign_key="message.id", index=True)
+
+
+class ChannelState(SQLModel, table=True):
+    """A channel's circuit breaker: consecutive failed tries, and until when it rests (open)."""
+
+    __tablename__ = "channel_state"
+
+    channel: str = Field(primary_key=True, max_length=48)
+    consecutive_failures: int = 0
+    open_until: datetime | None = None  # no tries before this moment; None: closed
+    last_error_code: str | None = Field(default=None, max_length=40)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+LEDGER_TABLES = ("received_file", "message", "message_event", "interchange_key", "control_counter", "outbound_file",
+                 "transfer_attempt", "channel_state")

@@ -9,20 +9,44 @@ and the commit re-delivers the same bytes under the same name.
 
 from __future__ import annotations
 
+from typing import Any, Protocol
+
 from sqlalchemy import select
 from sqlmodel import Session
 
+from gateway.as2.config import as2_out_partners
 from gateway.context import Context
 from gateway.ledger import store
 from gateway.ledger.models import PENDING, SENT, Message, OutboundFile, utcnow
 
 
-def deliver_pending(ctx: Context) -> list[str]:
-    """Write every pending outbound file into the outbox; returns the names this worker delivered."""
+class ChannelRoutes(Protocol):
+    """Partner channels that take over delivery for their partners (``gateway.channels.runner.ChannelRunner``)."""
+
+    def channel_for(self, partner_id: str | None) -> Any | None: ...
+
+    def deliver(self, channel: Any, message_id: int) -> str | None: ...
+
+
+def deliver_pending(ctx: Context, routes: ChannelRoutes | None = None) -> list[str]:
+    """Deliver every pending outbound file; returns the names this worker delivered.
+
+    A message for a partner with an outbound channel goes over that channel only (it
+    stays pending while the channel is down); every other one is written into the outbox.
+    """
     with Session(ctx.engine) as session:
-        candidates = list(session.execute(select(Message.id).where(
-            Message.direction == "out", Message.status == PENDING).order_by(Message.id)).scalars())
-    return [name for message_id in candidates if (name := _deliver_one(ctx, message_id))]
+        candidates = session.execute(select(Message.id, Message.partner_id).where(
+            Message.direction == "out", Message.status == PENDING).order_by(Message.id)).all()
+    delivered = []
+    as2_partners = as2_out_partners(ctx.settings.as2)  # sent by gateway.as2.outbound, not here
+    for message_id, partner_id in candidates:
+        if partner_id in as2_partners:
+            continue
+        channel = routes.channel_for(partner_id) if routes is not None else None
+        name = _deliver_one(ctx, message_id) if channel is None else routes.deliver(channel, message_id)
+        if name:
+            delivered.append(name)
+    return delivered
 
 
 def _deliver_one(ctx: Context, message_id: int) -> str | None:
