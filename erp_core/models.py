@@ -35,9 +35,12 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, Relationship, SQLModel
 
+from erp_core.models_billing import BILLING_TABLE_NAMES
 from erp_core.models_bom import BOM_TABLE_NAMES
 from erp_core.models_changes import CHANGE_TABLE_NAMES
 from erp_core.models_forecasts import FORECAST_TABLE_NAMES
+from erp_core.models_quality import QUALITY_TABLE_NAMES
+from erp_core.models_shipping import SHIPPING_TABLE_NAMES
 from erp_core.types import ExactDecimal, UtcDateTime, utc_now
 
 AckPreference = Literal["auto", "997", "999"]
@@ -67,6 +70,14 @@ class Partner(SQLModel, table=True):
     # Whether the partner is sent 855/865 answers to its orders and order changes.
     send_po_acks: bool = Field(
         default=False, sa_column=Column("send_po_acks", Boolean(), nullable=False, server_default=false())
+    )
+    # Over-shipment: refused unless allowed; when allowed, up to this percentage over the
+    # ordered quantity (None: no limit).
+    allow_overship: bool = Field(
+        default=False, sa_column=Column("allow_overship", Boolean(), nullable=False, server_default=false())
+    )
+    overship_tolerance_percent: Decimal | None = Field(
+        default=None, sa_column=Column("overship_tolerance_percent", ExactDecimal(), nullable=True)
     )
 
     x12_ids: list["PartnerX12Id"] = Relationship(
@@ -317,4 +328,6 @@ class SalesOrderLine(SQLModel, table=True):
 ERP_TABLE_NAMES: frozenset[str] = frozenset(
     model.__tablename__
     for model in (Partner, PartnerX12Id, PartnerDocId, Item, ItemXref, SalesOrder, SalesOrderParty, SalesOrderLine)
-) | CHANGE_TABLE_NAMES | FORECAST_TABLE_NAMES | BOM_TABLE_NAMES
+) | CHANGE_TABLE_NAMES | FORECAST_TABLE_NAMES | BOM_TABLE_NAMES | QUALITY_TABLE_NAMES | (
+    SHIPPING_TABLE_NAMES | BILLING_TABLE_NAMES
+)
