@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from gateway.cli import erp_cmds, ledger_cmds, partner_cmds
+from gateway.cli import as2_cmds, erp_cmds, ledger_cmds, partner_cmds
 from gateway.cli.output import error_line
 from gateway.cli.state import CliState
 from gateway.errors import GatewayError
@@ -41,6 +41,7 @@ app.command("run")(ledger_cmds.run_cmd)
 app.command("ingest")(ledger_cmds.ingest_cmd)
 app.command("translate")(ledger_cmds.translate_cmd)
 app.add_typer(erp_cmds.orders_app, name="orders")
+app.add_typer(as2_cmds.app, name="as2")
 app.command("forecasts")(erp_cmds.forecasts_cmd)
 app.command("boms")(erp_cmds.boms_cmd)
 
