@@ -57,7 +57,7 @@ def test_shipped_mappings_load(path: Path) -> None:
     ('{path: "@quantity"', '{column: "qty"', "fields.lines.fields.quantity.column", 13, "CSV column"),
     ("root: cXML\n", "", "", 1, "needs 'root'"),
     ("each: Request", "at: Request", "fields.lines", 9, "give it 'each'"),
-    ("document: purchase_order", "document: invoice", "document", 3, "unknown document"),
+    ("document: purchase_order", "document: waybill", "document", 3, "unknown document"),
     (", required: true}\n  lines", "}\n  lines", "fields.po_number", 8, "set 'required: true'"),
     ("convert: decimal", "convert: decmal", "fields.lines.fields.quantity.convert", 13, "unknown converter"),
 ])

@@ -12,6 +12,8 @@ Public API:
 * :func:`render_x12_set`: a template -> an :class:`~edi.x12.writer.OutSet` for the writer;
   :func:`check_out_set` validates it against the declared schema.
 * :func:`render_text`: a template -> XML / CSV text.
+* :func:`edi.render.pdf.render_pdf`: an HTML template -> PDF bytes (WeasyPrint, no network;
+  imported from its module only, so the rest of the gateway does not load WeasyPrint).
 * :class:`RenderError`: every failure, coded, naming the template file and line.
 """
 

@@ -22,6 +22,7 @@ RENDER_CODES = MappingProxyType({
     "RENDER_SEGMENT_REJECTED": "the X12 writer refused a segment (delimiter in a value, bad tag, no elements)",
     "RENDER_STRAY_TEXT": "an X12 template wrote text outside seg() calls",
     "RENDER_NO_SEGMENTS": "an X12 template produced no segment",
+    "RENDER_HL": "the HL hierarchy is inconsistent (a level written twice, before its parent, or not through hl)",
     "RENDER_FORBIDDEN": "the template tried an operation the sandbox forbids",
     "RENDER_FAILED": "the template raised an error while rendering",
 })

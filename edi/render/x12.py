@@ -33,6 +33,7 @@ from edi.errors import EdiError
 from edi.render.environment import TemplateSet, render_context
 from edi.render.errors import RenderError, TemplateValueError
 from edi.render.filters import x12decimal
+from edi.render.hl import Deferred, HLError, HLNumbering, check_form, resolve
 from edi.x12.model import Delimiters, GroupHeader, InterchangeHeader, TransactionSet
 from edi.x12.schema import load_schema
 from edi.x12.validate import validate_set
@@ -81,12 +82,13 @@ def _element(tag: str, position: int, value: Any) -> Element:
 class _Recorder:
     """The ``seg`` callable of one render: checks, records and marks each segment."""
 
-    __slots__ = ("format", "marker", "segments")
+    __slots__ = ("deferred", "format", "marker", "segments")
 
     def __init__(self, delimiters: Delimiters) -> None:
         self.format = segment_formatter(delimiters)
         self.marker = f"\x00seg-{secrets.token_hex(8)}:"
         self.segments: list[list[Element]] = []
+        self.deferred: list[list[Any]] = []  # segments holding values filled after rendering (HL numbers)
 
     def __call__(self, tag: Any, *elements: Any) -> str:
         if not isinstance(tag, str) or not _TAG.fullmatch(tag):
@@ -94,14 +96,23 @@ class _Recorder:
         if tag in _ENVELOPE_TAGS:
             raise TemplateValueError("RENDER_SEGMENT_REJECTED",
                                      f"{tag} is an envelope segment: the writer adds it, a template may not")
-        segment: list[Element] = [tag]
+        segment: list[Any] = [tag]
+        deferred = False
         for position, value in enumerate(elements, 1):  # plain strings (most values) need no conversion
-            segment.append(value if type(value) is str else _element(tag, position, value))
+            if type(value) is str:
+                segment.append(value)
+            elif isinstance(value, Deferred):
+                segment.append(value)
+                deferred = True
+            else:
+                segment.append(_element(tag, position, value))
         try:
-            self.format(segment)
+            self.format(check_form(segment) if deferred else segment)
         except WriterError as exc:
             raise TemplateValueError("RENDER_SEGMENT_REJECTED", str(exc)) from None
         self.segments.append(segment)
+        if deferred:
+            self.deferred.append(segment)
         return f"{self.marker}{len(self.segments) - 1}\n"
 
     def body(self, output: str, name: str) -> list[list[Element]]:
@@ -145,15 +156,30 @@ def render_x12_set(
     ``delimiters`` are the ones the interchange will be written with (the partner's,
     as :func:`edi.x12.writer.effective_delimiters` gives them for its ISA12): every
     value is checked against them while rendering. The template sees ``context`` plus
-    ``seg`` and ``x12`` (:class:`X12Info`). Raises :class:`RenderError`.
+    ``seg``, ``x12`` (:class:`X12Info`) and ``hl`` (:class:`~edi.render.hl.HLNumbering`:
+    HL levels numbered by code once the output is known). Raises :class:`RenderError`.
     """
     recorder = _Recorder(delimiters)
-    values = render_context(context, {"seg": recorder, "x12": X12Info(set_id, version, control_number)})
+    numbering = HLNumbering()
+    values = render_context(context, {"seg": recorder, "x12": X12Info(set_id, version, control_number),
+                                      "hl": numbering})
     output = templates.run(name, lambda template: template.render(values))
     body = recorder.body(output, name)
     if not body:
         raise RenderError("RENDER_NO_SEGMENTS", name, "the template wrote no segment")
+    if recorder.deferred or any(segment[0] == "HL" for segment in body):
+        _number_levels(numbering, recorder, body, name)
     return OutSet(set_id, control_number, body, implementation_ref)
+
+
+def _number_levels(numbering: HLNumbering, recorder: _Recorder, body: list[list[Element]], name: str) -> None:
+    """Fill HL01/HL02/HL04 and counts of the segments the output shows (see :mod:`edi.render.hl`)."""
+    shown = {id(segment) for segment in body}
+    try:
+        numbering.finish(body)
+        resolve(segment for segment in recorder.deferred if id(segment) in shown)
+    except HLError as exc:
+        raise RenderError("RENDER_HL", name, str(exc)) from None
 
 
 def check_out_set(out_set: OutSet, version: str, delimiters: Delimiters) -> list[EdiError]:
