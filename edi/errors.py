@@ -149,6 +149,8 @@ _SPECS: tuple[ErrorSpec, ...] = (
     ErrorSpec("BOM_EFFECTIVITY", "document", "BOM revision effective before the revision it replaces", set_ak5="5"),
     # -- gateway ---------------------------------------------------------------
     ErrorSpec("PARTNER_UNKNOWN", "gateway", "interchange sender is not a configured partner", ta1="006"),
+    ErrorSpec("PARTNER_MISMATCH", "gateway", "interchange sender is not the partner the transport received it from "
+              "(its folder, SFTP channel or AS2 partnership)"),
     ErrorSpec("MAPPING_INVALID", "gateway", "the mapping file for this partner is invalid; the interchange is held "
               "unanswered until it is fixed and the message reprocessed"),
     ErrorSpec("DUPLICATE_INTERCHANGE", "gateway", "interchange already received (same sender and ISA13)",

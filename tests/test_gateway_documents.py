@@ -142,3 +142,12 @@ def test_a_refused_csv_order_is_answered_with_a_rejection(workdir: Workdir, tmp_
     row = next(csv.DictReader(io.StringIO(rejected.read_text())))
     assert row["ack_type"] == "reject"
     assert any("4500098813" in n for n in acks)  # its neighbour was booked and answered
+
+
+def test_an_interchange_from_another_partner_than_its_folder_is_refused(workdir: Workdir) -> None:
+    assert workdir.run("partners", "add", "globex", "--x12", "ZZ:GLOBEX").code == 0
+    _drop(workdir, DATA / "gateway" / "acme-850-4010.x12", "globex")  # the ISA says ACMEMED
+    assert workdir.run("run", "--once").code == 0
+    interchanges = messages(workdir, "--kind", "interchange")
+    assert interchanges[0]["status"] == "refused" and interchanges[0]["error_code"] == "PARTNER_MISMATCH"
+    assert orders(workdir) == []

@@ -51,7 +51,7 @@ class As2Intake:
         entry = self._directory.entry_for(meta.as2_from, meta.as2_to)
         partner_id = entry.partner if entry else None
         _file, file_message_id = receive_stream(self._ctx, io.BytesIO(payload), _name(meta),
-                                                f"as2:{partner_id or meta.as2_from}"[:64])
+                                                f"as2:{partner_id or meta.as2_from}"[:64], partner_id)
         with Session(self._ctx.engine) as session:
             row = As2Message(direction="in", message_id=file_message_id, partner_id=partner_id,
                              as2_from=meta.as2_from, as2_to=meta.as2_to, as2_message_id=meta.message_id,

@@ -56,6 +56,9 @@ class InterchangeProcessor:
         self.redo_finished = redo_finished
         self.run: InterchangeRun | None = None
         self.interchanges: list[Message] = []
+        file_message = session.get(Message, file_message_id)
+        # The partner the transport vouches for (its folder, SFTP channel or AS2 partnership), if any.
+        self.file_partner = file_message.partner_id if file_message is not None else None
 
     # -- interchange ---------------------------------------------------------------
     def start(self, header: InterchangeHeader) -> None:
@@ -97,6 +100,9 @@ class InterchangeProcessor:
         if partner is None:
             return REFUSED, [EdiError("PARTNER_UNKNOWN", f"sender {header.sender_qualifier}:{header.sender_id} is "
                                       "not a configured partner (add it with 'edipulse partners add')")]
+        if self.file_partner is not None and partner.id != self.file_partner:
+            return REFUSED, [EdiError("PARTNER_MISMATCH", f"sender {header.sender_qualifier}:{header.sender_id} is "
+                                      f"partner {partner.id}, but the file came from {self.file_partner}")]
         run.partner_id = partner.id
         run.ack_preference = partner.ack_preference
         run.message.partner_id = partner.id
