@@ -85,3 +85,18 @@ def test_local_channel_breaker_opens_then_closes_after_the_cool_off(workdir: Wor
     assert state is not None and state.consecutive_failures == 0 and state.open_until is None
     assert sorted(p.name for p in inbox.iterdir()) == ["link.x12"] and len(list(out.iterdir())) == 1
     ctx.close()
+
+
+def test_transfers_command_lists_attempts(workdir: Workdir, tmp_path: Path) -> None:
+    import json
+
+    inbox, out = tmp_path / "acme-in", tmp_path / "acme-out"
+    inbox.mkdir()
+    (inbox / "po.x12").write_text(interchange_copy(611, 6_110_000_000))
+    add_channels(workdir.config, local_channel(inbox, out))
+    assert workdir.run("run", "--once").code == 0
+    listed = json.loads(workdir.run("transfers", "--json").out)
+    assert {(r["direction"], r["remote_name"], r["result"]) for r in listed} >= {("in", "po.x12", "ok")}
+    only_errors = json.loads(workdir.run("transfers", "--result", "error", "--json").out)
+    assert only_errors == []
+    assert "Transfers" in workdir.run("transfers").out
