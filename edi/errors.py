@@ -125,6 +125,7 @@ _SPECS: tuple[ErrorSpec, ...] = (
     ErrorSpec("MAP_NO_MAPPING", "document", "no mapping for this transaction set and version", set_ak5="1"),
     ErrorSpec("BOOK_DUPLICATE_PO", "document", "purchase order already booked for this partner"),
     ErrorSpec("BOOK_FAILED", "document", "the order could not be booked", set_ak5="5"),
+    ErrorSpec("FA_UNMATCHED", "document", "a 997/999 answers a group or set we never sent"),
     ErrorSpec("DOC_NOT_APPLICABLE", "document", "this document type is read but not applied to the ERP core",
               set_ak5="1"),
     ErrorSpec("CHANGE_ORDER_UNKNOWN", "document", "order change for an order that was never booked", set_ak5="5"),
@@ -147,12 +148,21 @@ _SPECS: tuple[ErrorSpec, ...] = (
     ErrorSpec("BOM_CYCLE", "document", "BOM contains its own assembly", set_ak5="5"),
     ErrorSpec("BOM_INVALID", "document", "BOM content is not acceptable", set_ak5="5"),
     ErrorSpec("BOM_EFFECTIVITY", "document", "BOM revision effective before the revision it replaces", set_ak5="5"),
+    ErrorSpec("PAY_PARTNER_UNKNOWN", "document", "remittance from a partner we do not know", set_ak5="5"),
+    ErrorSpec("PAY_AMOUNT_MISMATCH", "document", "remittance lines do not add up to the payment amount", set_ak5="5"),
+    ErrorSpec("PAY_INVALID", "document", "remittance values are not acceptable (trace number, date, amounts)",
+              set_ak5="5"),
+    ErrorSpec("PAY_DUPLICATE", "document", "this remittance (partner and trace number) was already applied"),
     # -- gateway ---------------------------------------------------------------
     ErrorSpec("PARTNER_UNKNOWN", "gateway", "interchange sender is not a configured partner", ta1="006"),
     ErrorSpec("PARTNER_MISMATCH", "gateway", "interchange sender is not the partner the transport received it from "
               "(its folder, SFTP channel or AS2 partnership)"),
     ErrorSpec("MAPPING_INVALID", "gateway", "the mapping file for this partner is invalid; the interchange is held "
               "unanswered until it is fixed and the message reprocessed"),
+    ErrorSpec("FA_REJECTED", "gateway", "the partner's 997/999 rejected a set we sent"),
+    ErrorSpec("FA_OVERDUE", "gateway", "no 997/999 for a set we sent within the partner's window"),
+    ErrorSpec("SCHEDULE_JOB_FAILED", "gateway", "a scheduled job failed"),
+    ErrorSpec("SCHEDULE_JOB_UNAVAILABLE", "gateway", "a scheduled job's function is not available"),
     ErrorSpec("DUPLICATE_INTERCHANGE", "gateway", "interchange already received (same sender and ISA13)",
               ta1="025"),
 )

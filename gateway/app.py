@@ -23,6 +23,7 @@ from gateway.inbound.receive import receive_path
 from gateway.ledger import claims
 from gateway.ledger.models import RECEIVED, Message, ReceivedFile
 from gateway.outbound.deliver import deliver_pending
+from gateway.outbound.documents import run_due
 
 REPROCESS_WITHOUT_FORCE = frozenset({"error", "refused", "duplicate", RECEIVED})
 
@@ -33,6 +34,7 @@ class RunReport:
     refused: list[str] = field(default_factory=list)  # names of files refused before archiving (size)
     processed: list[FileOutcome] = field(default_factory=list)
     delivered: list[str] = field(default_factory=list)
+    created: list[int] = field(default_factory=list)  # outbound business documents created (message ids)
 
 
 class Gateway:
@@ -86,11 +88,17 @@ class Gateway:
             report = RunReport(received=self.poll_inbox())
             report.received += self.channels.poll().received  # partner channels: fetched, committed, acknowledged
             self._process(claims.claimable(self.ctx.engine, self.lease), report)
+            if self.ctx.settings.schedule is None:  # unscheduled: business documents go out as soon as due
+                report.created = run_due(self.ctx)
             report.delivered = deliver_pending(self.ctx, self.channels)
             report.delivered += self.as2.run()  # AS2 partners: sent, MDNs tracked
         finally:
             self.channels.end_round()
         return report
+
+    def deliver(self) -> list[str]:
+        """Deliver what is pending now (the scheduler's outbound job, after creating documents)."""
+        return self._deliver()
 
     def _deliver(self) -> list[str]:
         """Deliver what is pending (over partner channels where configured), then close the connections."""

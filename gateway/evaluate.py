@@ -9,6 +9,7 @@ from edi.mapping import CompiledMapping, FieldTrace
 from edi.x12.model import TransactionSet
 from edi.x12.schema import load_schema
 from edi.x12.validate import validate_set
+from gateway.inbound.fa_read import FUNCTIONAL_ACK_SETS, read_functional_ack
 from gateway.mappings import MappingResolver
 
 
@@ -37,6 +38,10 @@ def evaluate_set(tx: TransactionSet, resolver: MappingResolver, partner_id: str 
     errors = validate_set(tx, schema)
     if errors:
         return Evaluation(errors)
+    if tx.id in FUNCTIONAL_ACK_SETS:  # fixed by X12.6, read by code rather than a partner's mapping
+        read = read_functional_ack(tx)
+        return Evaluation([read], reached="parsed") if isinstance(read, EdiError) else Evaluation([], read,
+                                                                                                 reached="mapped")
     mapping = resolver.resolve(tx.id, version, partner_id)
     if mapping is None:
         return Evaluation([EdiError("MAP_NO_MAPPING", f"no mapping for {tx.id} version {version}")],

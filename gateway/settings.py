@@ -20,6 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from gateway.as2.config import As2Settings
 from gateway.channels.settings import ChannelSettings, check_unique_names
 from gateway.errors import ConfigError
+from gateway.outbound.documents.config import PartnerOutbound
+from gateway.scheduler.config import FunctionalAckSettings, ScheduleSettings
 
 CONFIG_ENV = "EDIPULSE_CONFIG"
 BUILTIN_MAPPINGS = Path(__file__).resolve().parent.parent / "mappings"
@@ -102,6 +104,9 @@ class Settings(_Strict):
     run: RunSettings = RunSettings()
     channels: tuple[ChannelSettings, ...] = ()
     as2: As2Settings | None = None
+    schedule: ScheduleSettings | None = None  # None: 'edipulse run' polls every run.poll_seconds
+    functional_acks: FunctionalAckSettings = FunctionalAckSettings()
+    outbound: dict[str, PartnerOutbound] = Field(default_factory=dict)  # partner id -> its documents
     base_dir: Path = Field(default=Path("."), exclude=True)
 
     @field_validator("channels")
@@ -190,6 +195,35 @@ limits:
 run:
   poll_seconds: 5
   settle_seconds: 1            # a spooled file must keep its size and mtime this long
+# Scheduler (none by default: 'edipulse run' polls every run.poll_seconds). Only one process
+# schedules at a time (a lease in the database); others keep processing files. Jobs run one at
+# a time; a run missed (busy, stopped) is run once, not caught up. Cron lines: minute hour day
+# month weekday, in 'timezone'. Without a poll job, one polls every run.poll_seconds.
+# schedule:
+#   lease_seconds: 60
+#   timezone: UTC
+#   jobs:
+#     - {{name: poll, job: poll, every_seconds: 5}}            # inbox and inbound channels, deliver
+#     - {{name: ship-notices, job: outbound, cron: "* * * * *", documents: [856]}}
+#     - {{name: invoices, job: outbound, cron: "0 2 * * *", documents: [810], partner: acme}}
+#     - {{name: housekeeping, job: housekeeping, cron: "*/15 * * * *"}}   # expired claims, overdue acks
+# How long partners have to answer our documents with a 997/999 ('edipulse messages --overdue').
+# functional_acks:
+#   window_hours: 24
+#   documents: {{856: 4}}        # per set id, every partner
+#   partners:
+#     acme: {{856: 2, 810: 48}}
+# Outbound business documents per partner (none by default): ship notices (856), quality
+# certificates (863 and/or a PDF 'certificate' per shipped lot), invoices (810), quality alerts
+# (842) and order status reports (870, sent only when asked for, once a day per order).
+# outbound:
+#   acme:
+#     documents: [856, 863, certificate, 810, 842]
+#     x12_version: "004010"
+#     invoice: {{terms_net_days: 30, discount_percent: 2, discount_days: 10, tax_rate: 7.25, freight: 25.00}}
+#     certificate_type: CA     # CA certificate of analysis, CP certificate of compliance
+#     approver: {{name: Dana Whitfield, title: Quality Assurance Manager}}
+#     company: {{name: EDI Pulse Devices Inc., id: EDIPULSE, address1: 55 Foundry Road, city: Warsaw, state: IN}}
 # Partner channels (none by default). Credentials: key files by path, passphrases by the
 # NAME of an environment variable; the server's host key must be pinned in known_hosts.
 # channels:

@@ -16,6 +16,7 @@ from edi.mapping import MappingError
 from erp_core.services import partners as erp_partners
 from gateway.app import Gateway, RunReport
 from gateway.cli.output import error_line, info, listing, print_json
+from gateway.cli.schedule_cmds import run_scheduled
 from gateway.cli.state import CliState
 from gateway.errors import ConfigError, InputRejected, NotFoundError
 from gateway.evaluate_doc import PartnerOf
@@ -23,6 +24,7 @@ from gateway.inbound.docfile import partner_lookup
 from gateway.ledger import store
 from gateway.ledger.models import KINDS, STATUSES
 from gateway.mappings import MappingResolver
+from gateway.outbound.reconcile import overdue_sets
 from gateway.settings import BUILTIN_MAPPINGS, load_settings, locate_config
 from gateway.translate import PartnerLookup, translate_file
 from gateway.web.server import start_web_server
@@ -48,6 +50,9 @@ def run_cmd(ctx: typer.Context,
     web = None if once else start_web_server(state.context)  # AS2 over HTTP when as2.listen is configured
     if web is not None:
         ctx.call_on_close(web.stop)  # also on Ctrl-C and after SIGTERM ends the loop
+    if state.settings.schedule is not None:  # jobs under the leader lease instead of the poll loop
+        run_scheduled(state, gateway, once=once, stopping=stopping)
+        return
     while True:
         try:
             report = gateway.run_once()
@@ -175,10 +180,14 @@ def messages_list(
     kind: Annotated[str | None, typer.Option(help="file, interchange, set or ack")] = None,
     partner: Annotated[str | None, typer.Option(help="only this partner")] = None,
     limit: Annotated[int, typer.Option(help="at most this many")] = 100,
+    overdue: Annotated[bool, typer.Option(help="outbound sets without a 997/999 within their window")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """List ledger messages, newest first (or use a subcommand)."""
     if ctx.invoked_subcommand is not None:
+        return
+    if overdue:
+        _overdue_list(ctx.obj, partner, as_json)
         return
     if status is not None and status not in STATUSES:
         raise typer.BadParameter(f"{status!r} is not one of: {', '.join(STATUSES)}", param_hint="--status")
@@ -189,6 +198,15 @@ def messages_list(
         records = [_message_record(m) for m in store.list_messages(session, status=status, kind=kind,
                                                                   partner_id=partner, limit=limit)]
     listing("Messages", records, _MESSAGE_COLUMNS, as_json)
+
+
+def _overdue_list(state: CliState, partner: str | None, as_json: bool) -> None:
+    with Session(state.context.engine) as session:
+        found = overdue_sets(session, state.settings.functional_acks, partner_id=partner)
+        records = [{**_message_record(item.message), "sent_at": item.sent_at, "due_at": item.due_at,
+                    "window_hours": item.window.total_seconds() / 3600} for item in found]
+    listing("Overdue (no functional acknowledgement)", records,
+            ["id", "partner_id", "set_id", "gs06", "st02", "doc_ref", "status", "sent_at", "due_at"], as_json)
 
 
 @messages_app.command("show")

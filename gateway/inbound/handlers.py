@@ -79,10 +79,13 @@ def _handlers() -> Mapping[str, Handler]:
     # Imported here: those modules build on the Applied/source_ref definitions above.
     from gateway.inbound.bom_handler import BomHandler
     from gateway.inbound.change_handler import ChangeHandler
+    from gateway.inbound.fa_handler import FaHandler
+    from gateway.inbound.remittance_handler import RemittanceHandler
     from gateway.inbound.schedule_handler import ScheduleHandler
 
     return MappingProxyType({"purchase_order": OrderHandler(), "po_change": ChangeHandler(),
-                             "planning_schedule": ScheduleHandler(), "bill_of_materials": BomHandler()})
+                             "planning_schedule": ScheduleHandler(), "bill_of_materials": BomHandler(),
+                             "functional_ack": FaHandler(), "remittance_advice": RemittanceHandler()})
 
 
 #: Canonical document type -> its handler (stateless objects).

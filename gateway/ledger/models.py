@@ -16,9 +16,12 @@ PROCESSED = "processed"  # a file whose interchanges were all handled
 PROCESSING = "processing"  # a file claimed by a worker
 # An outbound message sent over AS2 waits for the partner's MDN; without one in time it is overdue.
 AWAITING_MDN, OVERDUE = "awaiting-mdn", "overdue"
+# An outbound transaction set waits for the partner's 997/999 (it is then acknowledged or rejected,
+# or overdue when none came within its window; see gateway.outbound.reconcile).
+AWAITING_FA, REJECTED = "awaiting-fa", "rejected"
 KINDS = ("file", "interchange", "set", "ack")
 STATUSES = (RECEIVED, PARSED, MAPPED, BOOKED, ACKNOWLEDGED, ERROR, DUPLICATE, REFUSED, PENDING, SENT, PROCESSED,
-            PROCESSING, AWAITING_MDN, OVERDUE)
+            PROCESSING, AWAITING_MDN, OVERDUE, AWAITING_FA, REJECTED)
 
 
 def utcnow() -> datetime:
@@ -49,7 +52,8 @@ class Message(SQLModel, table=True):
     """An interchange or transaction set (inbound), or a document we send (outbound)."""
 
     __tablename__ = "message"
-    __table_args__ = (Index("ix_message_status_kind", "status", "kind"),)
+    __table_args__ = (Index("ix_message_status_kind", "status", "kind"),
+                      Index("ix_message_partner_gs06", "partner_id", "gs06"))  # a 997's AK1 finds our group
 
     id: int | None = Field(default=None, primary_key=True)
     direction: str = Field(max_length=3)  # "in" | "out"
@@ -70,7 +74,9 @@ class Message(SQLModel, table=True):
     error_code: str | None = Field(default=None, max_length=40)
     error_message: str | None = Field(default=None, sa_column=Column(Text))
     errors_json: str | None = Field(default=None, sa_column=Column(Text))  # all coded errors, JSON list
-    ack_code: str | None = Field(default=None, max_length=2)  # A/E/R/P as acknowledged to the sender
+    # The functional-ack verdict on this message (A/E/R/P...) and the message carrying it: inbound, the
+    # 997/999 we sent; outbound, the partner's (its interchange) as reconciled by gateway.outbound.reconcile.
+    ack_code: str | None = Field(default=None, max_length=2)
     ack_message_id: int | None = Field(default=None, foreign_key="message.id")
     attempts: int = 1
     created_at: datetime = Field(default_factory=utcnow)
@@ -165,5 +171,64 @@ class ChannelState(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
+class FaReceipt(SQLModel, table=True):
+    """What a partner's 997/999 says about one of our transaction sets (one row per AK2/IK2, or per AK1 group
+    verdict without AK2), and which outbound set row it was matched to.
+
+    ``result``: ``matched`` (``outbound_id`` is our set row) or ``unmatched`` (we never sent such a set:
+    ``error_code`` FA_UNMATCHED). ``code`` is AK501/IK501 (or the group's AK901 for sets it does not list);
+    ``error_codes`` the AK502-AK506/IK502-IK506 codes, comma-separated.
+    """
+
+    __tablename__ = "fa_receipt"
+
+    id: int | None = Field(default=None, primary_key=True)
+    interchange_id: int = Field(foreign_key="message.id", index=True)  # the inbound interchange carrying it
+    partner_id: str = Field(max_length=64)
+    ack_kind: str = Field(max_length=3)  # "997" | "999"
+    ack_st02: str = Field(max_length=16)  # the acknowledgement set's own ST02
+    functional_id: str = Field(max_length=2)  # AK101
+    group_control: str = Field(max_length=16)  # AK102: our GS06
+    set_id: str | None = Field(default=None, max_length=8)  # AK201
+    set_control: str | None = Field(default=None, max_length=16)  # AK202: our ST02
+    code: str = Field(max_length=2)
+    group_code: str | None = Field(default=None, max_length=2)  # AK901
+    error_codes: str | None = Field(default=None, max_length=64)
+    outbound_id: int | None = Field(default=None, foreign_key="message.id", index=True)
+    result: str = Field(max_length=16)
+    error_code: str | None = Field(default=None, max_length=40)
+    received_at: datetime = Field(default_factory=utcnow)
+
+
+class OutboundDocument(SQLModel, table=True):
+    """A business document we owe a partner for one ERP record, and the outbound message that carried it.
+
+    The row is inserted before the document is built: the unique key makes a second run (or a
+    second worker) find it taken, so a document is never sent twice. ``status`` is ``created``
+    (``message_id``: the outbound set row, or the file row of a PDF) or ``error`` (``error_code``
+    and ``error_message`` say why; the next run tries again). ``period`` is empty for documents
+    owed once per record and the report date (YYYY-MM-DD) for periodic ones (870).
+    See gateway.outbound.documents.
+    """
+
+    __tablename__ = "outbound_document"
+    __table_args__ = (UniqueConstraint("partner_id", "kind", "erp_table", "erp_id", "period",
+                                       name="uq_outbound_document"),
+                      Index("ix_outbound_document_erp", "erp_table", "erp_id"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    partner_id: str = Field(max_length=64)
+    kind: str = Field(max_length=16)  # "856" | "863" | "certificate" | "810" | "842" | "870"
+    erp_table: str = Field(max_length=32)  # "erp_shipment" | "erp_lot" | "erp_invoice" | ...
+    erp_id: int
+    period: str = Field(default="", max_length=10)
+    message_id: int | None = Field(default=None, foreign_key="message.id", index=True)
+    status: str = Field(max_length=8)  # "created" | "error"
+    error_code: str | None = Field(default=None, max_length=40)
+    error_message: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
 LEDGER_TABLES = ("received_file", "message", "message_event", "interchange_key", "control_counter", "outbound_file",
-                 "transfer_attempt", "channel_state")
+                 "transfer_attempt", "channel_state", "fa_receipt", "outbound_document")

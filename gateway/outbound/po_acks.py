@@ -25,6 +25,7 @@ from gateway.ledger import store
 from gateway.ledger.models import ERROR, PENDING, Message, OutboundFile
 from gateway.outbound.acks import reply_delimiters
 from gateway.outbound.po_ack_doc import build_order_ack
+from gateway.outbound.reconcile import record_sent_sets
 
 # Acknowledgement kind -> (transaction set, GS01 functional id).
 SETS = {"order": ("855", "PR"), "change": ("865", "CA")}
@@ -68,6 +69,7 @@ def create_x12_po_acks(ctx: Context, session: Session, partner_id: str, header: 
         isa13=f"{isa13:09d}", set_id=label, status=PENDING, doc_ref=f"{label} for ISA13 {header.control_number}")
     session.add(OutboundFile(message_id=message.id, file_name=f"{partner_id}/{label}-{isa13:09d}.x12",
                              archive_path=archived.relative, sha256=archived.sha256, size=archived.size))
+    record_sent_sets(session, message, groups)  # each set's 997/999 is matched by GS06 + ST02
     return message
 
 

@@ -1,0 +1,1 @@
+"""Scheduled jobs of the gateway (inbound polling, outbound batches, housekeeping) under one leader."""
