@@ -55,3 +55,29 @@ def test_missing_certificate_file_is_a_configuration_error(tmp_path: Path,
     site.set_as2([entry])
     code, out, _err = _run(capsys, "--config", site.config, "as2", "certs")
     assert code == 3 and "as2 partner acme: AS2_CERT_LOAD" in out and "missing.pem" in out
+
+
+def test_housekeeping_records_expiring_certificates_in_the_ledger(tmp_path: Path) -> None:
+    from sqlmodel import Session
+
+    from gateway.app import Gateway
+    from gateway.scheduler.jobs import housekeeping_job
+    from gateway.scheduler.models import SchedulerJob
+    from gateway.scheduler.runner import GatewayScheduler
+
+    ours = make_identity(tmp_path / "pki", "pulse", days=12)
+    site = make_site(tmp_path / "gw", "ZZ:EDIPULSE", "PULSE", ours, {"acme": "ZZ:ACMEMED"})
+    site.set_as2([partner_entry("acme", "ACME", make_identity(tmp_path / "pki", "acme"), None)])
+    with site.config.open("a") as config:
+        config.write("schedule:\n  jobs:\n    - {name: housekeeping, job: housekeeping, cron: '*/15 * * * *'}\n")
+    ctx = site.context()
+    gateway = Gateway(ctx)
+    summary = housekeeping_job(gateway, ctx.settings.schedule.jobs[0])  # type: ignore[union-attr]
+    assert "AS2 certificates: ours: CN=pulse expires" in summary
+    scheduler = GatewayScheduler(gateway, ctx.settings.schedule)  # type: ignore[arg-type]
+    assert scheduler.lease.acquire()
+    assert scheduler.run_job("housekeeping").result == "ok"
+    with Session(ctx.engine) as session:
+        row = session.get(SchedulerJob, "housekeeping")
+        assert row is not None and "CN=pulse" in (row.last_detail or "")
+    ctx.close()

@@ -56,6 +56,7 @@ class As2Sender:
     def __init__(self, ctx: Context, directory: As2Directory) -> None:
         self._ctx = ctx
         self._directory = directory
+        self.directory = directory
 
     def run(self, now: datetime | None = None, http: httpx.Client | None = None) -> list[str]:
         """One round; returns a line per message confirmed sent in it."""

@@ -51,7 +51,9 @@ def housekeeping_job(gateway: Gateway, job: JobSettings) -> str:
     with Session(ctx.engine) as session:
         overdue = mark_overdue(session, ctx.settings.functional_acks)
         session.commit()
-    return f"released {len(released)} inbox claim(s), {stale} file(s) waiting, {len(overdue)} set(s) now overdue"
+    summary = f"released {len(released)} inbox claim(s), {stale} file(s) waiting, {len(overdue)} set(s) now overdue"
+    expiring = gateway.as2.certificate_warnings()  # recorded with the job's run in the ledger
+    return summary + (f"; AS2 certificates: {'; '.join(expiring)}" if expiring else "")
 
 
 #: ``job:`` of config.yaml -> its function (``config.JobName`` lists the same names).
