@@ -200,3 +200,34 @@ def test_settings_validate_and_the_shipped_example_parses() -> None:
     example = yaml.safe_load("\n".join(line.removeprefix("# ") for line in block.splitlines()))
     settings = Settings.model_validate({"gateway": {"x12_id": "ZZ:EDIPULSE"}, **example})
     assert settings.outbound["acme"].takes("certificate")
+
+
+def test_credit_note_goes_out_as_an_810_credit_memo_once(ctx: Context) -> None:
+    from decimal import Decimal
+
+    from erp_core.inputs_shipping import CreditLineInput
+    from erp_core.models_billing import InvoiceLine
+    from erp_core.services.invoices import create_credit_note
+
+    with Session(ctx.engine) as session:
+        widget_lot(session)
+        ship_widgets(session)
+    run_due(ctx, kinds=["810"])
+    with Session(ctx.engine) as session:
+        invoice = session.execute(select(Invoice).where(Invoice.kind == "invoice")).scalar_one()
+        line = session.execute(select(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id)).scalars().first()
+        assert line is not None
+        create_credit_note(session, invoice.id, invoice_number="CN-0001", reason="one unit damaged in transit",
+                           lines=[CreditLineInput(order_line_id=line.order_line_id, quantity=Decimal(1))])
+        original_number = invoice.invoice_number
+        session.commit()
+    created = run_due(ctx, kinds=["810"])
+    (tx,) = valid_sets(archived_text(ctx, created[0]))
+    big = next(s for s in tx.segments if s[0] == "BIG")
+    assert big[2] == "CN-0001" and "CR" in big
+    assert any(s[:3] == ["REF", "OI", original_number] for s in tx.segments)
+    with Session(ctx.engine) as session:
+        credit = session.execute(select(Invoice).where(Invoice.kind == "credit_note")).scalar_one()
+        record = invoice_record(session, credit.id)
+        assert credit.message_ref and int(next(s for s in tx.segments if s[0] == "TDS")[1]) == record["tds"]["total"]
+    assert run_due(ctx, kinds=["810"]) == []

@@ -1,4 +1,4 @@
-"""The 810 of a confirmed shipment: the ERP core's invoice (created once) as a canonical Invoice.
+"""The 810 of a confirmed shipment (the ERP core's invoice, created once) or of a credit note, as a canonical Invoice.
 
 The ERP core computes the money (lines at the orders' contract prices, charges, rated tax)
 and is the record; the canonical invoice restates it for the template, and the two must
@@ -50,8 +50,10 @@ def build_invoice(session: Session, invoice: ErpInvoice, settings: PartnerOutbou
     order = session.exec(select(SalesOrder).where(SalesOrder.partner_id == invoice.partner_id,
                                                   SalesOrder.po_number == po_numbers[0])).first() if lines else None
     shipment = record["shipment_id"]
+    credit = invoice.kind == "credit_note"
     document = validated(lambda: Invoice(
-        kind="invoice", invoice_number=invoice.invoice_number, invoice_date=invoice.invoice_date,
+        kind="credit_note" if credit else "invoice", invoice_number=invoice.invoice_number,
+        invoice_date=invoice.invoice_date, original_invoice_number=record["credit_of_number"] if credit else None,
         po_number=po_numbers[0] if len(po_numbers) == 1 else None,
         po_date=order.order_date if order is not None and len(po_numbers) == 1 else None,
         shipment_number=record["shipment_number"], ship_date=_ship_date(session, shipment),  # type: ignore[arg-type]

@@ -7,7 +7,8 @@ Due, for a partner whose ``outbound:`` entry lists the document:
 * 863 / certificate: each lot such a shipment drew on, once per partner and lot, when its
   verdict passes (otherwise an error row, retried by later runs).
 * 810: each confirmed shipment without one; its invoice is created in the ERP core with the
-  partner's terms unless it exists, and the invoice's ``message_ref`` names the 810.
+  partner's terms unless it exists, and the invoice's ``message_ref`` names the 810. Each
+  credit note issued in the ERP core (a correction) goes out as an 810 credit memo.
 * 842: each pending quality alert of the partner; then marked sent in the ERP core.
 * 870: only when asked for (``kinds`` names "870", e.g. a scheduled job): one report of the
   partner's open orders, at most once per order and day. A status report is a snapshot
@@ -77,6 +78,7 @@ def _run_partner(ctx: Context, session: Session, partner_id: str, settings: Part
         _certificates(batch, kinds)
     if "810" in kinds:
         _invoices(batch)
+        _credit_notes(batch)
     if "842" in kinds:
         _alerts(batch)
     if "870" in kinds:
@@ -155,6 +157,31 @@ def _invoices(batch: PartnerBatch) -> None:
 
         batch.add_set("810", _claim(batch, "810", "erp_shipment", shipment_id), f"shipment id {shipment_id}",
                       build, sent)
+
+
+def _credit_notes(batch: PartnerBatch) -> None:
+    session = batch.session
+    due = session.execute(select(ErpInvoice.id).where(
+        ErpInvoice.partner_id == batch.partner_id, ErpInvoice.kind == "credit_note",
+        _undone("810", "erp_invoice", ErpInvoice.id, batch.partner_id)).order_by(ErpInvoice.id)).scalars()
+    for credit_id in list(due):
+        def build(c: int = credit_id) -> object:
+            return build_invoice(session, _invoice(session, c), batch.settings)
+
+        def sent(ref: str, c: int = credit_id) -> None:
+            credit = _invoice(session, c)
+            credit.message_ref = ref
+            session.add(credit)
+
+        batch.add_set("810", _claim(batch, "810", "erp_invoice", credit_id), f"credit note id {credit_id}", build,
+                      sent)
+
+
+def _invoice(session: Session, invoice_id: int) -> ErpInvoice:
+    found = session.get(ErpInvoice, invoice_id)
+    if found is None:  # selected in this transaction a moment ago
+        raise LookupError(f"invoice #{invoice_id} vanished")
+    return found
 
 
 def _alerts(batch: PartnerBatch) -> None:
