@@ -167,3 +167,14 @@ def test_cli_orders_show_forecasts_and_boms(workdir: Workdir) -> None:
     assert workdir.run("boms", "NO-SUCH-ITEM").code == 4
     forecasts = workdir.run("forecasts", "--json")
     assert forecasts.code == 0 and json.loads(forecasts.out) == []
+
+
+def test_orders_show_lists_the_855_that_answered_the_order(workdir: Workdir) -> None:
+    import json
+
+    assert workdir.run("partners", "update", "acme", "--po-acks").code == 0
+    shutil.copyfile(DATA / "gateway" / "acme-850-4010.x12", workdir.root / "inbox" / "po.x12")
+    assert workdir.run("run", "--once").code == 0
+    order = json.loads(workdir.run("orders", "show", "4500012345", "--json").out)
+    sent = [(m["direction"], m["set_id"]) for m in order["messages"]]
+    assert ("in", "850") in sent and ("out", "855") in sent

@@ -4,9 +4,9 @@
 made for and that order with its revisions, the BOM revision used, and then the
 sections of :data:`SECTIONS`, each built by one small function from the session and
 the lot: consumed component lots (recursively), the lots it went into, inspections,
-nonconformances, alerts. Documents that follow the lot out of the factory
-(shipments, invoices) join as further entries of :data:`SECTIONS` next to the
-tables they read.
+nonconformances, alerts, and the documents that follow the lot out of the factory:
+the shipment lines that carried it (with their SSCCs) and the invoices and credit
+notes of those shipments.
 """
 
 from __future__ import annotations
@@ -28,9 +28,11 @@ from erp_core.services.inspections import (
     lot_verdict,
     nonconformance_record,
 )
+from erp_core.services.invoices import invoices_of_shipments
 from erp_core.services.lots import MAX_TRACE_LEVELS, where_used_lot_ids
 from erp_core.services.order_history import order_detail
 from erp_core.services.quality_alerts import alert_records
+from erp_core.services.shipments import shipments_of_lot
 from erp_core.udi import UdiError, udi, udi_data
 
 __all__ = ["SECTIONS", "ComponentLot", "LotTrace", "trace_lot"]
@@ -240,11 +242,23 @@ def _alerts(session: Session, lot: Lot) -> list[dict[str, object]]:
     return [asdict(alert) for alert in alert_records(session, lot.id)]  # type: ignore[arg-type]
 
 
+def _shipments(session: Session, lot: Lot) -> list[dict[str, object]]:
+    return shipments_of_lot(session, lot.id)  # type: ignore[arg-type]
+
+
+def _invoices(session: Session, lot: Lot) -> list[dict[str, object]]:
+    """Invoices (and their credit notes) of the shipments that carried the lot."""
+    shipment_ids = {entry["shipment_id"] for entry in shipments_of_lot(session, lot.id)}  # type: ignore[arg-type]
+    return invoices_of_shipments(session, shipment_ids)  # type: ignore[arg-type]
+
+
 SECTIONS: tuple[tuple[str, SectionBuilder], ...] = (
     ("components", _components),
     ("where_used", _where_used),
     ("inspections", _inspections),
     ("nonconformances", _nonconformances),
     ("alerts", _alerts),
+    ("shipments", _shipments),
+    ("invoices", _invoices),
 )
 """The trace's sections in output order: (name, builder(session, lot) -> JSON-native value)."""

@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from gateway.cli import as2_cmds, erp_cmds, ledger_cmds, partner_cmds, schedule_cmds, transfer_cmds
+from gateway.cli import as2_cmds, erp_cmds, factory, ledger_cmds, partner_cmds, schedule_cmds, transfer_cmds
 from gateway.cli.output import error_line
 from gateway.cli.state import CliState
 from gateway.errors import GatewayError
@@ -44,6 +44,7 @@ app.add_typer(erp_cmds.orders_app, name="orders")
 app.add_typer(as2_cmds.app, name="as2")
 app.command("forecasts")(erp_cmds.forecasts_cmd)
 app.command("boms")(erp_cmds.boms_cmd)
+factory.register(app)
 app.command("transfers")(transfer_cmds.transfers_cmd)
 app.command("schedule")(schedule_cmds.schedule_cmd)
 

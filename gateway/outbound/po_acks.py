@@ -53,8 +53,9 @@ def create_x12_po_acks(ctx: Context, session: Session, partner_id: str, header: 
     delimiters = reply_delimiters(header.delimiters, isa12)
     us = ctx.settings.gateway
     today = dt.datetime.now(dt.UTC).date()
+    refs: dict[tuple[int, int], str] = {}  # (GS06, ST02) -> the PO each set answers
     try:
-        groups = [_group(ctx, session, partner_id, [d for d in due if d.kind == kind], kind, delimiters, today)
+        groups = [_group(ctx, session, partner_id, [d for d in due if d.kind == kind], kind, delimiters, today, refs)
                   for kind in SETS if any(d.kind == kind for d in due)]
     except RenderError as exc:
         return _render_failed(session, partner_id, parent_id, exc)
@@ -69,23 +70,26 @@ def create_x12_po_acks(ctx: Context, session: Session, partner_id: str, header: 
         isa13=f"{isa13:09d}", set_id=label, status=PENDING, doc_ref=f"{label} for ISA13 {header.control_number}")
     session.add(OutboundFile(message_id=message.id, file_name=f"{partner_id}/{label}-{isa13:09d}.x12",
                              archive_path=archived.relative, sha256=archived.sha256, size=archived.size))
-    record_sent_sets(session, message, groups)  # each set's 997/999 is matched by GS06 + ST02
+    record_sent_sets(session, message, groups, refs)  # each set's 997/999 is matched by GS06 + ST02
     return message
 
 
 def _group(ctx: Context, session: Session, partner_id: str, due: list[AckDue], kind: str, delimiters: object,
-           today: dt.date) -> OutGroup:
+           today: dt.date, refs: dict[tuple[int, int], str]) -> OutGroup:
     set_id, functional_id = SETS[kind]
     version = due[0].version
     templates = ctx.templates.for_partner(partner_id)
     seller = Party(name=None, id=ctx.settings.gateway.isa_id)
     sets: list[OutSet] = []
+    po_numbers: dict[int, str] = {}
     for item in due:
         ack = build_order_ack(session, item.order_id, kind, today, seller)
         st02 = store.next_control_number(session, partner_id, "st")
+        po_numbers[st02] = ack.po_number
         sets.append(render_x12_set(templates, f"x12/{set_id}.j2", {"ack": ack}, set_id=set_id, control_number=st02,
                                    version=version, delimiters=effective_delimiters(delimiters, version)))  # type: ignore[arg-type]
     gs06 = store.next_control_number(session, partner_id, "gs")
+    refs.update({(gs06, st02): po for st02, po in po_numbers.items()})
     return OutGroup(functional_id=functional_id, sender_id=ctx.settings.gateway.application_id,
                     receiver_id=due[0].partner_application_id, control_number=gs06, version=version, sets=sets)
 
