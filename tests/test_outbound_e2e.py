@@ -102,3 +102,48 @@ def test_shipment_to_856_863_pdf_and_810_in_the_outbox(workdir: Workdir) -> None
         assert [m["status"] for m in files_out] == ["sent"]
     finally:
         ctx.close()
+
+
+def test_one_scheduler_run_sends_the_documents_once(workdir: Workdir) -> None:
+    ctx = _configure(workdir)
+    with workdir.config.open("a") as config:
+        config.write("schedule:\n  jobs:\n"
+                     "    - {name: poll, job: poll, every_seconds: 5}\n"
+                     "    - {name: documents, job: outbound, cron: '* * * * *', documents: [856, 863, certificate, 810]}\n")
+    try:
+        with Session(ctx.engine) as session:
+            items.add_item(session, "WIDGET-1", description="Widget, sterile", gtin="00036000291452")
+            session.commit()
+        (workdir.root / "inbox" / "po.x12").write_text(ORDER_850)
+        first = workdir.run("run", "--once")
+        assert first.code == 0 and "documents: ok" in first.out, first.out + first.err
+        with Session(ctx.engine) as session:
+            lots.record_lot(session, LotInput(item_number="WIDGET-1", lot_number="L-78", quantity=Decimal(6),
+                                              manufactured_on=date(2025, 12, 1), expires_on=date(2027, 12, 31),
+                                              status="released"))
+            session.commit()
+            inspect(session, "L-78")
+            shipment = create_shipment(session, ShipmentInput(
+                shipment_number="SH-78", partner_id="acme", ship_date=date(2025, 12, 10), carrier_scac="UPSN",
+                sscc_company_prefix="0614141", packages=(PackageInput(ref="C1", level="carton"),),
+                lines=(ShipmentLineInput(po_number="4500077001", line_no=1, lot_number="L-78", quantity=Decimal(6),
+                                         package_ref="C1"),)))
+            confirm_shipment(session, shipment.id)  # type: ignore[arg-type]
+            session.commit()
+        with Session(ctx.engine) as session:  # the cron job ran a minute ago: make it due again
+            from gateway.scheduler.models import SchedulerJob
+
+            job = session.get(SchedulerJob, "documents")
+            assert job is not None and job.last_started_at is not None
+            job.last_started_at = job.last_started_at.replace(year=job.last_started_at.year - 1)
+            session.add(job)
+            session.commit()
+        second = workdir.run("run", "--once")
+        assert second.code == 0, second.err
+        names = sorted(p.name for p in workdir.outbox_files())
+        assert any(n.startswith("856-863-810") for n in names) and "certificate-L-78.pdf" in names
+        third = workdir.run("run", "--once")  # the cron job is not due again; nothing new either way
+        assert third.code == 0 and sorted(p.name for p in workdir.outbox_files()) == names
+        assert run_due(ctx) == []
+    finally:
+        ctx.close()

@@ -80,7 +80,7 @@ def test_commented_example_validates_and_job_registry_matches() -> None:
     ([{"name": "x", "job": "poll", "every_seconds": 5, "colour": 1}], "colour"),
     ([{"name": "x", "job": "poll", "every_seconds": 5}, {"name": "x", "job": "poll", "every_seconds": 9}],
      "used twice"),
-    ([{"name": "x", "job": "outbound", "every_seconds": 5, "documents": ["ASN"]}], "transaction set id"),
+    ([{"name": "x", "job": "outbound", "every_seconds": 5, "documents": ["ASN"]}], "unknown documents"),
 ])
 def test_bad_schedules_are_config_errors(tmp_path: Path, jobs: list, message: str) -> None:
     config = tmp_path / "config.yaml"

@@ -15,6 +15,8 @@ from typing import Any, Literal
 from apscheduler.triggers.cron import CronTrigger
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from gateway.outbound.documents.config import DOCUMENT_KINDS
+
 #: The job functions a config may name (one line here and one in ``jobs.JOBS`` add another).
 JobName = Literal["poll", "outbound", "housekeeping"]
 DEFAULT_POLL_JOB = "poll"
@@ -49,7 +51,8 @@ class JobSettings(_Strict):
     every_seconds: float | None = Field(default=None, gt=0)
     cron: str | None = Field(default=None, description="minute hour day month weekday, e.g. '0 2 * * *'")
     partner: str | None = Field(default=None, description="outbound jobs: only this partner (default: all)")
-    documents: tuple[str, ...] = Field(default=(), description="outbound jobs: these set ids (default: all due)")
+    documents: tuple[str, ...] = Field(default=(), description="outbound jobs: these document kinds: 856, 863, "
+                                       "certificate, 810, 842, 870 (default: all due but 870)")
 
     @field_validator("name")
     @classmethod
@@ -81,7 +84,9 @@ class JobSettings(_Strict):
             raise ValueError(f"job {self.name}: give exactly one of every_seconds and cron")
         if self.job != "outbound" and (self.partner or self.documents):
             raise ValueError(f"job {self.name}: partner and documents apply to outbound jobs only")
-        _check_set_ids(self.documents)
+        unknown = sorted(set(self.documents) - set(DOCUMENT_KINDS))
+        if unknown:
+            raise ValueError(f"job {self.name}: unknown documents {unknown} (known: {', '.join(DOCUMENT_KINDS)})")
         return self
 
 
