@@ -178,3 +178,26 @@ def test_orders_show_lists_the_855_that_answered_the_order(workdir: Workdir) -> 
     order = json.loads(workdir.run("orders", "show", "4500012345", "--json").out)
     sent = [(m["direction"], m["set_id"]) for m in order["messages"]]
     assert ("in", "850") in sent and ("out", "855") in sent
+
+
+def test_shipping_schedule_862_becomes_a_firm_forecast(workdir: Workdir) -> None:
+    text = (ROOT / "mappings" / "default" / "golden" / "md-862-5010.x12").read_text().replace(
+        "MEDBUYER       ", "ACMEMED        ").replace("GS*SS*MEDBUYER", "GS*SS*ACMEMED")
+    engine = _engine(workdir)
+    with Session(engine) as session:
+        for line in text.splitlines():
+            if line.startswith("LIN*"):
+                fields = line.rstrip("~").split("*")
+                vendor_part = fields[fields.index("VP") + 1]
+                items.add_item(session, vendor_part, description=f"item {vendor_part}")
+        session.commit()
+    _drop_text(workdir, "ss.x12", text)
+    assert workdir.run("run", "--once").code == 0
+    rows = [m for m in messages(workdir, "--kind", "set") if m["set_id"] == "862"]
+    assert [r["status"] for r in rows] == ["acknowledged"]
+    with Session(engine) as session:
+        forecasts = list_forecasts(session, "acme")
+    engine.dispose()
+    assert forecasts and {f.kind for f in forecasts} == {"shipping"}
+    assert all(b.commitment == "firm" for f in forecasts for b in f.buckets)
+    assert any(_outbox(workdir, "999"))  # 005010: answered with a 999
