@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from edi.render import RenderError, check_out_set, render_x12_set
@@ -25,7 +27,7 @@ from edi.x12.writer import OutGroup, OutSet, Party, effective_delimiters, render
 from erp_core.errors import ErpError
 from gateway.context import Context
 from gateway.ledger import store
-from gateway.ledger.models import PENDING, Message, OutboundDocument, OutboundFile
+from gateway.ledger.models import PENDING, ControlCounter, Message, OutboundDocument, OutboundFile
 from gateway.outbound.documents import ledger
 from gateway.outbound.documents.config import PartnerOutbound
 from gateway.outbound.documents.errors import DOC_PARTNER_NO_X12, DOC_SET_INVALID, DocumentError
@@ -41,6 +43,27 @@ ISA_VERSIONS = {"004010": "00401", "005010": "00501"}
 CERTIFICATE_TEMPLATE = "html/certificate.html.j2"
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
 OnSent = Callable[[str], None]
+
+
+def hold_control_numbers(session: Session, partner_id: str) -> None:
+    """Lock the partner's ST counter row for this transaction, before anything else is locked.
+
+    Every allocation of a partner's control numbers (these documents, 997/999s, 855/865s)
+    bumps ST first, then GS, then ISA, and holds the rows until it commits. A batch that
+    took it only at its first set would already hold ERP row locks and claims then (the
+    invoice locks its shipment), while a concurrent batch holding ST waits for those very
+    rows (the 856 marks the shipment): a deadlock. Taken first, a second batch of the
+    partner waits here holding nothing. A partner without numbers yet gets its row (at 0).
+    """
+    locked = select(ControlCounter.last_value).where(
+        ControlCounter.partner_id == partner_id, ControlCounter.kind == "st").with_for_update()
+    if session.execute(locked).first() is not None:
+        return
+    try:
+        with session.begin_nested():
+            session.add(ControlCounter(partner_id=partner_id, kind="st", last_value=0))
+    except IntegrityError:  # a concurrent batch created it and has committed: lock it as it stands now
+        session.execute(locked).one()
 
 
 @dataclass(slots=True)

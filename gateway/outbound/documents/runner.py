@@ -38,7 +38,7 @@ from gateway.context import Context
 from gateway.ledger.models import OutboundDocument
 from gateway.outbound.documents import ledger
 from gateway.outbound.documents.alert_report import build_alert_report
-from gateway.outbound.documents.batch import PartnerBatch
+from gateway.outbound.documents.batch import PartnerBatch, hold_control_numbers
 from gateway.outbound.documents.certificate import build_certificate, shipped_lot_ids
 from gateway.outbound.documents.config import DOCUMENT_KINDS, PartnerOutbound
 from gateway.outbound.documents.invoice import build_invoice, invoice_of
@@ -71,6 +71,7 @@ def _run_partner(ctx: Context, session: Session, partner_id: str, settings: Part
     partner = get_partner(session, partner_id)
     if partner is None:  # configured but not (or no longer) an ERP partner: nothing to address
         return []
+    hold_control_numbers(session, partner_id)  # first, so that no lock is held while waiting for it
     batch = PartnerBatch(ctx, session, partner_id, settings, _receiver(partner), dt.datetime.now(dt.UTC))
     if "856" in kinds:
         _ship_notices(batch)
