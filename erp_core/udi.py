@@ -41,6 +41,11 @@ class UdiParts:
     lot: str
     serial: str | None
 
+    def elements(self) -> list[tuple[str, str]]:
+        """The (AI, value) pairs present, in printing order: 01, 17 (if any), 10, 21 (if any)."""
+        pairs = [("01", self.gtin), ("17", self.expiry), ("10", self.lot), ("21", self.serial)]
+        return [(ai, value) for ai, value in pairs if value is not None]
+
 
 def udi(gtin: str, lot: str, expiry: date | None, serial: str | None = None) -> str:
     """The human-readable interpretation: ``(01)GTIN(17)YYMMDD(10)LOT(21)SERIAL``.
@@ -48,26 +53,14 @@ def udi(gtin: str, lot: str, expiry: date | None, serial: str | None = None) -> 
     ``expiry`` None leaves out (17) (a product without an expiry date); ``serial``
     None leaves out (21). ``UdiError`` for an invalid GTIN, lot or serial.
     """
-    parts = udi_parts(gtin, lot, expiry, serial)
-    text = f"(01){parts.gtin}"
-    if parts.expiry is not None:
-        text += f"(17){parts.expiry}"
-    text += f"(10){parts.lot}"
-    if parts.serial is not None:
-        text += f"(21){parts.serial}"
-    return text
+    return "".join(f"({ai}){value}" for ai, value in udi_parts(gtin, lot, expiry, serial).elements())
 
 
 def udi_data(gtin: str, lot: str, expiry: date | None, serial: str | None = None) -> str:
     """The barcode data string: AIs concatenated, GS after the lot when a serial follows."""
-    parts = udi_parts(gtin, lot, expiry, serial)
-    data = f"01{parts.gtin}"
-    if parts.expiry is not None:
-        data += f"17{parts.expiry}"
-    data += f"10{parts.lot}"
-    if parts.serial is not None:
-        data += f"{GS}21{parts.serial}"
-    return data
+    # Only the lot is variable-length and followed by another element (the serial), so GS goes before (21).
+    return "".join((GS if ai == "21" else "") + ai + value
+                   for ai, value in udi_parts(gtin, lot, expiry, serial).elements())
 
 
 def udi_parts(gtin: str, lot: str, expiry: date | None, serial: str | None = None) -> UdiParts:

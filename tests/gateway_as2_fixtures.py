@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 import pytest
@@ -26,6 +27,7 @@ from gateway.ledger.models import Message
 from gateway.settings import load_settings
 
 EDIPULSE = Path(sys.executable).with_name("edipulse")
+RowT = TypeVar("RowT", Message, As2Message)
 WAIT_SECONDS = 60.0  # a generous ceiling for background work; never a measured expectation
 
 
@@ -65,23 +67,19 @@ class Site:
         return Context.open(load_settings(self.config))
 
     def messages(self, **where: object) -> list[Message]:
-        ctx = self.context()
-        try:
-            with Session(ctx.engine) as session:
-                query = select(Message).order_by(Message.id)
-                for name, value in where.items():
-                    query = query.where(getattr(Message, name) == value)
-                return list(session.execute(query).scalars())
-        finally:
-            ctx.close()
+        return self._rows(Message, where)
 
     def as2_rows(self, **where: object) -> list[As2Message]:
+        return self._rows(As2Message, where)
+
+    def _rows(self, model: type[RowT], where: dict[str, object]) -> list[RowT]:
+        """Rows of ``model`` whose columns equal ``where`` (column name -> value), in id order."""
         ctx = self.context()
         try:
             with Session(ctx.engine) as session:
-                query = select(As2Message).order_by(As2Message.id)
+                query = select(model).order_by(model.id)
                 for name, value in where.items():
-                    query = query.where(getattr(As2Message, name) == value)
+                    query = query.where(getattr(model, name) == value)
                 return list(session.execute(query).scalars())
         finally:
             ctx.close()

@@ -45,6 +45,23 @@ def _configure(wd: Workdir) -> Context:
     return Context.open(load_settings(wd.config))
 
 
+def _ship_inspected_lot(ctx: Context, lot_number: str, shipment_number: str) -> None:
+    """Record a released lot of six WIDGET-1, inspect it and ship all of it against PO line 1 (confirmed)."""
+    with Session(ctx.engine) as session:
+        lots.record_lot(session, LotInput(item_number="WIDGET-1", lot_number=lot_number, quantity=Decimal(6),
+                                          manufactured_on=date(2025, 12, 1), expires_on=date(2027, 12, 31),
+                                          status="released"))
+        session.commit()
+        inspect(session, lot_number)
+        shipment = create_shipment(session, ShipmentInput(
+            shipment_number=shipment_number, partner_id="acme", ship_date=date(2025, 12, 10), carrier_scac="UPSN",
+            sscc_company_prefix="0614141", packages=(PackageInput(ref="C1", level="carton"),),
+            lines=(ShipmentLineInput(po_number="4500077001", line_no=1, lot_number=lot_number, quantity=Decimal(6),
+                                     package_ref="C1"),)))
+        confirm_shipment(session, shipment.id)  # type: ignore[arg-type]
+        session.commit()
+
+
 def _yaml(data: dict) -> str:
     import yaml
 
@@ -59,19 +76,7 @@ def test_shipment_to_856_863_pdf_and_810_in_the_outbox(workdir: Workdir) -> None
             session.commit()
         (workdir.root / "inbox" / "po.x12").write_text(ORDER_850)
         assert workdir.run("run", "--once").code == 0  # the 850 is booked through the inbox
-        with Session(ctx.engine) as session:
-            lots.record_lot(session, LotInput(item_number="WIDGET-1", lot_number="L-77", quantity=Decimal(6),
-                                              manufactured_on=date(2025, 12, 1), expires_on=date(2027, 12, 31),
-                                              status="released"))
-            session.commit()
-            inspect(session, "L-77")
-            shipment = create_shipment(session, ShipmentInput(
-                shipment_number="SH-77", partner_id="acme", ship_date=date(2025, 12, 10), carrier_scac="UPSN",
-                sscc_company_prefix="0614141", packages=(PackageInput(ref="C1", level="carton"),),
-                lines=(ShipmentLineInput(po_number="4500077001", line_no=1, lot_number="L-77", quantity=Decimal(6),
-                                         package_ref="C1"),)))
-            confirm_shipment(session, shipment.id)  # type: ignore[arg-type]
-            session.commit()
+        _ship_inspected_lot(ctx, "L-77", "SH-77")
         assert len(run_due(ctx)) == 2  # the interchange and the PDF
         assert workdir.run("run", "--once").code == 0  # delivered to outbox/
         files = workdir.outbox_files()
@@ -109,7 +114,8 @@ def test_one_scheduler_run_sends_the_documents_once(workdir: Workdir) -> None:
     with workdir.config.open("a") as config:
         config.write("schedule:\n  jobs:\n"
                      "    - {name: poll, job: poll, every_seconds: 5}\n"
-                     "    - {name: documents, job: outbound, cron: '* * * * *', documents: [856, 863, certificate, 810]}\n")
+                     "    - {name: documents, job: outbound, cron: '* * * * *',"
+                     " documents: [856, 863, certificate, 810]}\n")
     try:
         with Session(ctx.engine) as session:
             items.add_item(session, "WIDGET-1", description="Widget, sterile", gtin="00036000291452")
@@ -117,19 +123,7 @@ def test_one_scheduler_run_sends_the_documents_once(workdir: Workdir) -> None:
         (workdir.root / "inbox" / "po.x12").write_text(ORDER_850)
         first = workdir.run("run", "--once")
         assert first.code == 0 and "documents: ok" in first.out, first.out + first.err
-        with Session(ctx.engine) as session:
-            lots.record_lot(session, LotInput(item_number="WIDGET-1", lot_number="L-78", quantity=Decimal(6),
-                                              manufactured_on=date(2025, 12, 1), expires_on=date(2027, 12, 31),
-                                              status="released"))
-            session.commit()
-            inspect(session, "L-78")
-            shipment = create_shipment(session, ShipmentInput(
-                shipment_number="SH-78", partner_id="acme", ship_date=date(2025, 12, 10), carrier_scac="UPSN",
-                sscc_company_prefix="0614141", packages=(PackageInput(ref="C1", level="carton"),),
-                lines=(ShipmentLineInput(po_number="4500077001", line_no=1, lot_number="L-78", quantity=Decimal(6),
-                                         package_ref="C1"),)))
-            confirm_shipment(session, shipment.id)  # type: ignore[arg-type]
-            session.commit()
+        _ship_inspected_lot(ctx, "L-78", "SH-78")
         with Session(ctx.engine) as session:  # the cron job ran a minute ago: make it due again
             from gateway.scheduler.models import SchedulerJob
 

@@ -10,54 +10,34 @@ model-required field that is not mapped as required.
 from __future__ import annotations
 
 import re
-import types
-import typing
 from typing import Any
 
 from lxml import etree
 from pydantic import BaseModel
 
-from edi.canonical import ENGINE_FILLED
 from edi.docmap.convert import DOC_CONVERTERS
 from edi.docmap.model import DocMappingFile, DocRule, EnvelopeRules
 from edi.docmap.plan import FieldPlan, GroupPlan, ScalarPlan, Source
-from edi.mapping.convert import ConversionError, Converter, build_chain
-from edi.mapping.errors import MappingError
-from edi.mapping.results import RuleInfo
-from edi.mapping.yamlsrc import YamlMap, YamlPath, format_path, locate
+from edi.mapping.convert import Converter, build_chain
+from edi.mapping.rulecheck import RuleChecker, field_shape
+from edi.mapping.yamlsrc import YamlMap, YamlPath
+
+__all__ = ["DocCompiler", "field_shape"]
 
 
-def field_shape(annotation: Any) -> tuple[str, Any]:
-    """("scalar", type) | ("strings", str) | ("object", model) | ("list", model) of a model field."""
-    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
-        annotation = next(a for a in typing.get_args(annotation) if a is not type(None))
-    if typing.get_origin(annotation) is typing.Annotated:
-        annotation = typing.get_args(annotation)[0]
-    if typing.get_origin(annotation) is list:
-        item = typing.get_args(annotation)[0]
-        return ("list", item) if isinstance(item, type) and issubclass(item, BaseModel) else ("strings", item)
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return "object", annotation
-    return "scalar", annotation
-
-
-class DocCompiler:
+class DocCompiler(RuleChecker):
     """Turns one merged mapping into field plans; collects the CSV columns that identify its layout."""
 
+    converters = DOC_CONVERTERS
+    type_hints = {"date": "isodate (or date_format)", "Decimal": "decimal"}
+    engine_filled_hint = "is filled by the engine (use 'envelope:' for identifiers)"
+
     def __init__(self, mapping: DocMappingFile, raw: YamlMap) -> None:
+        super().__init__(raw, mapping.code_lists)
         self.mapping = mapping
-        self.raw = raw
         self.csv = mapping.source == "csv"
         self.required_columns: list[str] = []
         self._probe = etree.Element("probe")
-
-    def error(self, path: YamlPath, message: str) -> MappingError:
-        file, line = locate(self.raw, path)
-        return MappingError(file, format_path(path), line, message)
-
-    def info(self, path: YamlPath) -> RuleInfo:
-        file, line = locate(self.raw, path)
-        return RuleInfo(file, format_path(path), line)
 
     def root_tag(self) -> str | None:
         """The expected root in Clark notation (``{uri}Order``), None for CSV."""
@@ -76,28 +56,13 @@ class DocCompiler:
     def fields(self, rules: dict[str, DocRule], model: type[BaseModel], path: YamlPath, in_row: bool
                ) -> tuple[FieldPlan, ...]:
         """Plans for ``rules`` (the ``fields`` at ``path``) filling ``model``; ``in_row``: inside ``each: row``."""
-        self._check_required(rules, model, path)
+        self.check_required(rules, model, path)
         plans = []
         for name, rule in rules.items():
             here = (*path, name)
-            if name in ENGINE_FILLED:
-                raise self.error(here, f"field {name!r} is filled by the engine (use 'envelope:' for identifiers)")
-            if name not in model.model_fields:
-                known = ", ".join(n for n in model.model_fields if n not in ENGINE_FILLED)
-                raise self.error(here, f"unknown field {name!r} for {model.__name__} (fields: {known})")
-            kind, target = field_shape(model.model_fields[name].annotation)
+            kind, target = self.model_field(name, model, here)
             plans.append(self.field(name, rule, kind, target, here, in_row))
         return tuple(plans)
-
-    def _check_required(self, rules: dict[str, DocRule], model: type[BaseModel], path: YamlPath) -> None:
-        for name, info in model.model_fields.items():
-            if not info.is_required() or name in ENGINE_FILLED:
-                continue
-            if name not in rules:
-                raise self.error(path, f"field {name!r} is required by {model.__name__} and must be mapped")
-            if field_shape(info.annotation)[0] == "scalar" and not rules[name].required:
-                raise self.error((*path, name), f"field {name!r} is required by {model.__name__}: "
-                                                "set 'required: true'")
 
     def field(self, name: str, rule: DocRule, kind: str, target: Any, path: YamlPath, in_row: bool) -> FieldPlan:
         if kind in ("scalar", "strings"):
@@ -145,33 +110,13 @@ class DocCompiler:
         return ScalarPlan(name, sources, chain, default, rule.required, many, split, rule.join, self.info(path))
 
     def chain(self, rule: DocRule, target: Any, path: YamlPath) -> Converter | None:
-        """The rule's converters, built and type-checked: each needs text, the last must produce ``target``."""
-        steps: list[Converter] = []
-        produced: type = str
-        for index, (conv_name, arg) in enumerate(rule.convert):
-            here = (*path, "convert", index)
-            if produced is not str:
-                raise self.error(here, f"converter {conv_name!r} needs text but follows a converter "
-                                       f"producing {produced.__name__}")
-            spec = DOC_CONVERTERS[conv_name]
-            try:
-                steps.append(spec.build(arg, self.mapping.code_lists))
-            except ValueError as exc:
-                raise self.error(here, str(exc)) from None
-            produced = spec.output
-        if produced is not target:
-            hint = {"date": "isodate (or date_format)", "Decimal": "decimal"}.get(target.__name__, "")
-            raise self.error(path, f"this field needs a {target.__name__} value but the rule produces "
-                                   f"{produced.__name__}" + (f": add 'convert: {hint}'" if hint else ""))
-        return build_chain(steps)
+        """The rule's converters as one chain: see :meth:`RuleChecker.typed_steps`."""
+        return build_chain([step for _, step in self.typed_steps(rule.convert, target, path)])
 
     def _default(self, rule: DocRule, chain: Converter | None, path: YamlPath, many: bool) -> Any:
         if rule.default is None:
             return [] if many else None
-        try:
-            value = rule.default if chain is None else chain(rule.default, "")
-        except ConversionError as exc:
-            raise self.error((*path, "default"), f"default {rule.default!r} does not convert: {exc}") from None
+        value = self.converted_default(rule.default, chain, path)
         return [value] if many else value
 
     def _sources(self, rule: DocRule, path: YamlPath) -> list[Source]:

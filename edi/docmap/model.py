@@ -29,11 +29,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from edi.canonical import DOCUMENTS
 from edi.docmap.convert import DOC_CONVERTERS
+from edi.mapping.model import ConverterSpec, converter_specs, known_document, nonempty_code_lists
 
 Meta = Literal["file_name", "file_stem", "doctype_system", "position"]
-ConverterSpec = tuple[str, Any]
 _PREFIX = re.compile(r"[A-Za-z_][\w.\-]*")
 
 
@@ -70,19 +69,7 @@ class DocRule(_Strict):
     @classmethod
     def _convert_specs(cls, value: Any) -> Any:
         """``isodate`` | ``[strip, {codes: purpose}]`` -> ``[("isodate", None)]`` | ``[("strip", None), ...]``."""
-        items = value if isinstance(value, list) else [value]
-        specs: list[ConverterSpec] = []
-        for item in items:
-            if isinstance(item, str):
-                name, arg = item, None
-            elif isinstance(item, dict) and len(item) == 1:
-                name, arg = next(iter(item.items()))
-            else:
-                raise ValueError("a converter is a name or a one-key mapping {name: argument}")
-            if name not in DOC_CONVERTERS:
-                raise ValueError(f"unknown converter {name!r} (known: {', '.join(sorted(DOC_CONVERTERS))})")
-            specs.append((name, arg))
-        return specs
+        return converter_specs(value, DOC_CONVERTERS)
 
     @field_validator("split")
     @classmethod
@@ -148,12 +135,8 @@ class DocMappingFile(_Strict):
     envelope: EnvelopeRules
     fields: dict[str, DocRule]
 
-    @field_validator("document")
-    @classmethod
-    def _known_document(cls, value: str) -> str:
-        if value not in DOCUMENTS:
-            raise ValueError(f"unknown document {value!r} (known: {', '.join(sorted(DOCUMENTS))})")
-        return value
+    _known_document = field_validator("document")(known_document)
+    _code_lists_shape = field_validator("code_lists")(nonempty_code_lists)
 
     @field_validator("namespaces")
     @classmethod
@@ -161,14 +144,6 @@ class DocMappingFile(_Strict):
         for prefix, uri in value.items():
             if _PREFIX.fullmatch(prefix) is None or not uri:
                 raise ValueError(f"namespace {prefix!r}: give a prefix (letters, digits, _ . -) and a URI")
-        return value
-
-    @field_validator("code_lists")
-    @classmethod
-    def _code_lists_shape(cls, value: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
-        for name, table in value.items():
-            if not table:
-                raise ValueError(f"code list {name!r} is empty")
         return value
 
     @model_validator(mode="after")

@@ -13,78 +13,44 @@ The plans are executed by ``edi.mapping.evaluators`` (reference and explain path
 
 from __future__ import annotations
 
-import types
-import typing
 from typing import Any
 
 from pydantic import BaseModel
 
-from edi.canonical import ENGINE_FILLED
-from edi.mapping.convert import CONVERTERS, ConversionError, Converter, build_chain
-from edi.mapping.errors import MappingError
+from edi.mapping.convert import CONVERTERS, Converter, build_chain
 from edi.mapping.loops import LoopNode
 from edi.mapping.model import MappingFile, Rule, parse_element_ref
 from edi.mapping.plan import FieldPlan, GroupPlan, LoopTests, ScalarPlan, SourcePlan
-from edi.mapping.results import RuleInfo
-from edi.mapping.yamlsrc import YamlMap, YamlPath, format_path, locate
+from edi.mapping.rulecheck import RuleChecker
+from edi.mapping.yamlsrc import YamlMap, YamlPath
 
 
-def _target(annotation: Any) -> tuple[str, Any]:
-    """A model field's shape: ("scalar", type) | ("object", model) | ("list", item model)."""
-    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
-        annotation = next(a for a in typing.get_args(annotation) if a is not type(None))
-    if typing.get_origin(annotation) is typing.Annotated:
-        annotation = typing.get_args(annotation)[0]
-    if typing.get_origin(annotation) is list:
-        return "list", typing.get_args(annotation)[0]
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return "object", annotation
-    return "scalar", annotation
-
-
-class Compiler:
+class Compiler(RuleChecker):
     """Turns one merged mapping into field plans for a canonical model."""
 
+    converters = CONVERTERS
+    type_hints = {"date": "date", "Decimal": "decimal (or implied_decimal)"}
+    engine_filled_hint = "is filled from the envelope, not by the mapping"
+
     def __init__(self, mapping: MappingFile, raw: YamlMap, tree: LoopNode) -> None:
+        super().__init__(raw, mapping.code_lists)
         self.mapping = mapping
-        self.raw = raw
         self.tree = tree
-
-    def error(self, path: YamlPath, message: str) -> MappingError:
-        file, line = locate(self.raw, path)
-        return MappingError(file, format_path(path), line, message)
-
-    def info(self, path: YamlPath, tag: str | None = None, elem: int | None = None) -> RuleInfo:
-        file, line = locate(self.raw, path)
-        return RuleInfo(file, format_path(path), line, tag, elem)
 
     # -- fields ------------------------------------------------------------------------------
 
     def fields(self, rules: dict[str, Rule], model: type[BaseModel], node: LoopNode, path: YamlPath
                ) -> tuple[FieldPlan, ...]:
         """Plans for ``rules`` (the ``fields`` at ``path``) filling ``model`` in loop context ``node``."""
-        self._check_required(rules, model, path)
+        self.check_required(rules, model, path)
         table = []
         for name, rule in rules.items():
             here = (*path, name)
-            if name in ENGINE_FILLED:
-                raise self.error(here, f"field {name!r} is filled from the envelope, not by the mapping")
-            if name not in model.model_fields:
-                known = ", ".join(n for n in model.model_fields if n not in ENGINE_FILLED)
-                raise self.error(here, f"unknown field {name!r} for {model.__name__} (fields: {known})")
-            kind, target = _target(model.model_fields[name].annotation)
+            kind, target = self.model_field(name, model, here)
+            if kind == "strings":  # a list of plain values is still a list here: it needs a loop
+                kind = "list"
             table.append(self.field(name, rule, kind=kind, target=target, node=node, path=here))
         return tuple(table)
-
-    def _check_required(self, rules: dict[str, Rule], model: type[BaseModel], path: YamlPath) -> None:
-        for name, info in model.model_fields.items():
-            if not info.is_required() or name in ENGINE_FILLED:
-                continue
-            if name not in rules:
-                raise self.error(path, f"field {name!r} is required by {model.__name__} and must be mapped")
-            if _target(info.annotation)[0] == "scalar" and not rules[name].required:
-                raise self.error((*path, name), f"field {name!r} is required by {model.__name__}: "
-                                                "set 'required: true'")
 
     def field(self, name: str, rule: Rule, *, kind: str, target: Any, node: LoopNode, path: YamlPath) -> FieldPlan:
         if kind == "scalar":
@@ -144,7 +110,7 @@ class Compiler:
     def scalar(self, name: str, rule: Rule, target: Any, node: LoopNode, path: YamlPath) -> ScalarPlan:
         steps = self.steps(rule, target, path)
         chain = build_chain([step for _, step in steps])
-        default = self._default(rule, chain, path)
+        default = self.converted_default(rule.default, chain, path)
         if rule.path is None:
             return ScalarPlan(name, (), steps, chain, target, default, rule.required, self.info(path))
         if rule.qualifier is not None:
@@ -155,35 +121,8 @@ class Compiler:
         return ScalarPlan(name, sources, steps, chain, target, default, rule.required, self.info(path, tag, elem))
 
     def steps(self, rule: Rule, target: Any, path: YamlPath) -> tuple[tuple[str, Converter], ...]:
-        """The rule's converters, built and type-checked: each needs text, the last must produce ``target``."""
-        steps: list[tuple[str, Converter]] = []
-        produced: type = str
-        for index, (conv_name, arg) in enumerate(rule.convert):
-            here = (*path, "convert", index)
-            if produced is not str:
-                raise self.error(here, f"converter {conv_name!r} needs text but follows a converter "
-                                       f"producing {produced.__name__}")
-            spec = CONVERTERS[conv_name]
-            try:
-                steps.append((conv_name, spec.build(arg, self.mapping.code_lists)))
-            except ValueError as exc:
-                raise self.error(here, str(exc)) from None
-            produced = spec.output
-        if produced is not target:
-            hint = {"date": "date", "Decimal": "decimal (or implied_decimal)"}.get(target.__name__, "")
-            raise self.error(path, f"this field needs a {target.__name__} value but the rule produces "
-                                   f"{produced.__name__}" + (f": add 'convert: {hint}'" if hint else ""))
-        return tuple(steps)
-
-    def _default(self, rule: Rule, chain: Converter | None, path: YamlPath) -> Any:
-        if rule.default is None:
-            return None
-        if chain is None:
-            return rule.default
-        try:
-            return chain(rule.default, "")
-        except ConversionError as exc:
-            raise self.error((*path, "default"), f"default {rule.default!r} does not convert: {exc}") from None
+        """The rule's converters (named), built and type-checked: see :meth:`RuleChecker.typed_steps`."""
+        return tuple(self.typed_steps(rule.convert, target, path))
 
     def sources(self, rule: Rule, node: LoopNode, path: YamlPath) -> list[SourcePlan]:
         """The compiled source lookups of a scalar rule: the rule's own, then its fallbacks in order."""

@@ -20,6 +20,7 @@ Rule shapes (all keys optional unless said):
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -30,6 +31,7 @@ from edi.mapping.convert import CONVERTERS
 SEGMENT_TAG = re.compile(r"[A-Z][A-Z0-9]{1,2}")
 ELEMENT_REF = re.compile(r"([A-Z][A-Z0-9]{1,2})([0-9]{2})")
 LOOP_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,31}")
+ConverterSpec = tuple[str, Any]
 
 
 def parse_element_ref(text: str) -> tuple[str, int]:
@@ -39,6 +41,41 @@ def parse_element_ref(text: str) -> tuple[str, int]:
         raise ValueError(f"unknown segment reference {text!r} (expected a segment tag and a 2-digit element, "
                          "e.g. BEG03)")
     return match.group(1), int(match.group(2))
+
+
+def converter_specs(value: Any, known: Collection[str]) -> list[ConverterSpec]:
+    """A rule's ``convert`` as (name, argument) pairs; ValueError for a bad entry or a name not in ``known``.
+
+    ``date`` | ``[strip, {codes: purpose}]`` -> ``[("date", None)]`` | ``[("strip", None), ("codes", "purpose")]``.
+    """
+    items = value if isinstance(value, list) else [value]
+    specs: list[ConverterSpec] = []
+    for item in items:
+        if isinstance(item, str):
+            name, arg = item, None
+        elif isinstance(item, dict) and len(item) == 1:
+            name, arg = next(iter(item.items()))
+        else:
+            raise ValueError("each converter is a name or a one-key mapping {name: argument}")
+        if name not in known:
+            raise ValueError(f"unknown converter {name!r} (known: {', '.join(sorted(known))})")
+        specs.append((name, arg))
+    return specs
+
+
+def known_document(value: str) -> str:
+    """A mapping's ``document``: one of the canonical documents."""
+    if value not in DOCUMENTS:
+        raise ValueError(f"unknown document {value!r} (known: {', '.join(sorted(DOCUMENTS))})")
+    return value
+
+
+def nonempty_code_lists(value: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    """A mapping's ``code_lists``: no list may be empty (an empty one translates nothing)."""
+    for name, table in value.items():
+        if not table:
+            raise ValueError(f"code list {name!r} is empty")
+    return value
 
 
 def _check_tag(text: str) -> str:
@@ -75,9 +112,6 @@ class LoopDef(_Strict):
             if LOOP_NAME.fullmatch(name) is None:
                 raise ValueError(f"{name!r} is not a loop name")
         return value
-
-
-ConverterSpec = tuple[str, Any]
 
 
 class Rule(_Strict):
@@ -134,20 +168,7 @@ class Rule(_Strict):
     @field_validator("convert", mode="before")
     @classmethod
     def _convert_specs(cls, value: Any) -> Any:
-        """``date`` | ``[strip, {codes: purpose}]`` -> ``[("date", None)]`` | ``[("strip", None), ("codes", ..)]``."""
-        items = value if isinstance(value, list) else [value]
-        specs: list[ConverterSpec] = []
-        for item in items:
-            if isinstance(item, str):
-                name, arg = item, None
-            elif isinstance(item, dict) and len(item) == 1:
-                name, arg = next(iter(item.items()))
-            else:
-                raise ValueError("each converter is a name or a one-key mapping {name: argument}")
-            if name not in CONVERTERS:
-                raise ValueError(f"unknown converter {name!r} (known: {', '.join(CONVERTERS)})")
-            specs.append((name, arg))
-        return specs
+        return converter_specs(value, CONVERTERS)
 
     @field_validator("pairs")
     @classmethod
@@ -204,12 +225,8 @@ class MappingFile(_Strict):
     code_lists: dict[str, dict[str, str]] = Field(default_factory=dict)
     fields: dict[str, Rule]
 
-    @field_validator("document")
-    @classmethod
-    def _known_document(cls, value: str) -> str:
-        if value not in DOCUMENTS:
-            raise ValueError(f"unknown document {value!r} (known: {', '.join(sorted(DOCUMENTS))})")
-        return value
+    _known_document = field_validator("document")(known_document)
+    _code_lists_shape = field_validator("code_lists")(nonempty_code_lists)
 
     @field_validator("versions")
     @classmethod
@@ -217,12 +234,4 @@ class MappingFile(_Strict):
         for prefix in value:
             if re.fullmatch(r"[0-9]{1,6}[A-Z0-9]*", prefix) is None:
                 raise ValueError(f"{prefix!r} is not a GS08 version prefix (e.g. 0040, 004010)")
-        return value
-
-    @field_validator("code_lists")
-    @classmethod
-    def _code_lists_shape(cls, value: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
-        for name, table in value.items():
-            if not table:
-                raise ValueError(f"code list {name!r} is empty")
         return value

@@ -35,22 +35,15 @@ from erp_core.services._change_plan import (
     value_text,
 )
 from erp_core.services.booking import match_items
+from erp_core.services.order_history import LineChangeRecord
 
 __all__ = ["AppliedChange", "ChangeProblem", "ChangeResult", "apply_order_change"]
 
 ChangeStatus = Literal["applied", "duplicate", "rejected"]
 
 
-@dataclass(frozen=True, slots=True)
-class AppliedChange:
-    """One recorded line change of an applied revision (values as stored in the history)."""
-
-    line_no: int
-    buyer_line_ref: str | None
-    action: str
-    field: str | None
-    old_value: str | None
-    new_value: str | None
+AppliedChange = LineChangeRecord
+"""One recorded line change of an applied revision: the very record the order history shows later."""
 
 
 @dataclass(frozen=True, slots=True)

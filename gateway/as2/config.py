@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from transports.as2.config import DEFAULT_MAX_BODY, Cipher, Digest, KeySource, LocalConfig, MdnMode, PartnerConfig
+from transports.as2.config import KeySource, LocalConfig, PartnerConfig, PartnerSettings
 
 MDN_PATH = "/as2/mdn"  # where partners post asynchronous MDNs (below the AS2 endpoint /as2)
 AS2_PATH = "/as2"
@@ -30,25 +30,10 @@ class As2Listen(_Strict):
     port: int = Field(default=4080, ge=1, le=65535)
 
 
-class As2Partner(_Strict):
+class As2Partner(PartnerSettings):
     """One AS2 partnership; ``partner`` is the ERP partner whose documents travel over it."""
 
     partner: str = Field(min_length=1, max_length=64, description="ERP partner id (edipulse partners)")
-    as2_id: str = Field(min_length=1, max_length=128)
-    certificates: list[Path] = Field(min_length=1, max_length=4,
-                                     description="the first encrypts; all verify (two during a rotation)")
-    url: str | None = Field(default=None, description="their receive URL; without one we only receive")
-    sign: bool = True
-    digest: Digest = "sha256"
-    encrypt: bool = True
-    cipher: Cipher = "aes256-cbc"
-    compress: bool = False
-    mdn: MdnMode = "sync"
-    mdn_signed: bool = True
-    require_signed: bool = True
-    require_encrypted: bool = True
-    max_body_bytes: int = Field(default=DEFAULT_MAX_BODY, gt=0)
-    timeout_seconds: float = Field(default=120.0, gt=0)
     mdn_window_minutes: float = Field(default=60.0, ge=0, description="an unconfirmed send is overdue after this")
     max_attempts: int = Field(default=3, ge=1, description="sends of one message before it waits for a person")
     retry_minutes: float = Field(default=10.0, ge=0, description="wait between a failed or overdue send and the next")

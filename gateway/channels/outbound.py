@@ -15,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlmodel import Session
 
 from gateway.channels.errors import STICKY_FILE_CODES, ChannelError
@@ -23,7 +22,7 @@ from gateway.channels.inbound import printable
 from gateway.channels.settings import ChannelSettings
 from gateway.context import Context
 from gateway.ledger import store, transfers
-from gateway.ledger.models import PENDING, SENT, Message, OutboundFile, utcnow
+from gateway.ledger.models import SENT, Message, OutboundFile, utcnow
 from transports.base import SendReceipt, Transport, TransportError
 
 
@@ -58,10 +57,7 @@ def send_one(ctx: Context, channel: ChannelSettings, transport: Transport, messa
     """Send one pending message; its remote name when sent, a :class:`SendFailure`, or None (not pending now)."""
     started, clock = now(), time.monotonic()
     with Session(ctx.engine) as session:
-        row = session.execute(
-            select(Message, OutboundFile).join(OutboundFile, OutboundFile.message_id == Message.id)
-            .where(Message.id == message_id, Message.status == PENDING)
-            .with_for_update(skip_locked=True, of=Message)).first()
+        row = store.lock_outbound(session, message_id)
         if row is None:  # another worker has it, or has sent it already
             return None
         message, outbound = row

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
+from typing import Annotated
 
 import typer
 from pydantic import ValidationError
@@ -23,9 +24,19 @@ from erp_core.models import Item, SalesOrder
 from erp_core.models_quality import Lot
 from erp_core.services._quality import QualityError
 from erp_core.services._shipping_errors import CodedError
+from gateway.cli.state import CliState
 from gateway.errors import InputRejected, NotFoundError
 
 INPUT_INVALID = "INPUT_INVALID"
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON")]
+ItemOpt = Annotated[str | None, typer.Option("--item", help="the lot's item (when several items share the number)")]
+
+
+def erp_session(ctx: typer.Context) -> Session:
+    """A session on the command's database (use it in ``with``, which closes it)."""
+    state: CliState = ctx.obj
+    return Session(state.context.engine)
 
 
 def validation_text(exc: ValidationError) -> str:

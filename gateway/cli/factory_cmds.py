@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from erp_core.inputs_quality import ConsumptionInput, LotInput, LotStatus
 from erp_core.models import Item
@@ -22,28 +22,22 @@ from erp_core.services._bom_lines import format_quantity
 from erp_core.services.inspections import release_lot
 from erp_core.services.lots import record_consumption, record_lot
 from gateway.cli.erp_support import (
+    ItemOpt,
+    JsonOpt,
     erp_refusals,
+    erp_session,
     order_partner,
     parse_date,
     parse_decimal,
     resolve_lot,
 )
 from gateway.cli.output import info, listing
-from gateway.cli.state import CliState
-
-JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON")]
-ItemOpt = Annotated[str | None, typer.Option("--item", help="the lot's item (when several items share the number)")]
 
 items_app = typer.Typer(invoke_without_command=True, help="Items (our part numbers) and partner part numbers.")
 stock_app = typer.Typer(no_args_is_help=True, help="Stock on hand.")
 workcentres_app = typer.Typer(no_args_is_help=True, help="Work centres and their daily capacity.")
 routing_app = typer.Typer(no_args_is_help=True, help="Where and how fast items are made.")
 lots_app = typer.Typer(no_args_is_help=True, help="Production lots: record, consume, list, release.")
-
-
-def _session(ctx: typer.Context) -> Session:
-    state: CliState = ctx.obj
-    return Session(state.context.engine)
 
 
 # -- items ---------------------------------------------------------------------------------
@@ -54,7 +48,7 @@ def items_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """List items (or manage them with a subcommand)."""
     if ctx.invoked_subcommand is not None:
         return
-    with _session(ctx) as session:
+    with erp_session(ctx) as session:
         records = [{"item_number": i.item_number, "description": i.description, "uom": i.uom, "gtin": i.gtin}
                    for i in items.list_items(session, limit=100_000)]
     listing("Items", records, ["item_number", "description", "uom", "gtin"], as_json)
@@ -66,7 +60,7 @@ def items_add(ctx: typer.Context, item_number: Annotated[str, typer.Argument(met
               gtin: Annotated[str | None, typer.Option(help="GTIN-8/12/13/14 (stored as GTIN-14)")] = None,
               uom: Annotated[str, typer.Option(help="unit of measure (X12 code)")] = "EA") -> None:
     """Add an item; its GTIN is what UDIs and the 856 LIN*UK carry."""
-    with _session(ctx) as session, erp_refusals():
+    with erp_session(ctx) as session, erp_refusals():
         item = items.add_item(session, item_number, description=description, uom=uom, gtin=gtin)
         session.commit()
         info(f"item {item.item_number} added ({item.uom}" + (f", GTIN {item.gtin})" if item.gtin else ")"))
@@ -77,7 +71,7 @@ def items_xref(ctx: typer.Context, partner: Annotated[str, typer.Argument(metava
                customer_part: Annotated[str, typer.Argument(metavar="CUSTOMER_PART")],
                item_number: Annotated[str, typer.Argument(metavar="ITEM")]) -> None:
     """Record that PARTNER orders our ITEM as CUSTOMER_PART."""
-    with _session(ctx) as session, erp_refusals():
+    with erp_session(ctx) as session, erp_refusals():
         items.add_xref(session, partner, customer_part, item_number)
         session.commit()
         info(f"{partner} part {customer_part} is our {item_number}")
@@ -92,7 +86,7 @@ def stock_set(ctx: typer.Context, item_number: Annotated[str, typer.Argument(met
               location: Annotated[str, typer.Option(help="stock location")] = DEFAULT_LOCATION) -> None:
     """Record a counted on-hand quantity (a stock take) of ITEM."""
     amount = parse_decimal(quantity, "QTY")
-    with _session(ctx) as session, erp_refusals():
+    with erp_session(ctx) as session, erp_refusals():
         row = inventory.set_on_hand(session, item_number, amount, location)
         session.commit()
         info(f"{item_number} at {row.location}: {format_quantity(row.on_hand)} on hand")
@@ -107,7 +101,7 @@ def workcentres_add(ctx: typer.Context, code: Annotated[str, typer.Argument(meta
     """Add a work centre with its daily capacity and working days."""
     amount = parse_decimal(capacity, "--capacity")
     working = [d.strip().lower() for d in days.split(",") if d.strip()]
-    with _session(ctx) as session, erp_refusals():
+    with erp_session(ctx) as session, erp_refusals():
         centre = inventory.add_work_centre(session, code, name=name or code, daily_capacity=amount,
                                            working_days=working)
         session.commit()
@@ -123,7 +117,7 @@ def routing_set(ctx: typer.Context, item_number: Annotated[str, typer.Argument(m
                     help="units per day it takes of the centre (default: its whole capacity)")] = None) -> None:
     """Say that ITEM is made at work centre CODE (replacing its routing)."""
     rate = parse_decimal(units_per_day, "--units-per-day") if units_per_day is not None else None
-    with _session(ctx) as session, erp_refusals():
+    with erp_session(ctx) as session, erp_refusals():
         inventory.set_routing(session, item_number, work_centre=code, units_per_day=rate, lead_time_days=lead_days)
         session.commit()
         info(f"{item_number} is made at {code.upper()}, lead time {lead_days} day(s)")
@@ -155,7 +149,7 @@ def lots_record(  # noqa: PLR0913 - one option per field of what production repo
         raise typer.BadParameter("--po and --line go together", param_hint="--po")
     if status not in ("quarantined", "released"):
         raise typer.BadParameter("--status must be quarantined or released", param_hint="--status")
-    with _session(ctx) as session, erp_refusals():
+    with erp_session(ctx) as session, erp_refusals():
         data = LotInput(
             item_number=item_number, lot_number=lot_number, quantity=parse_decimal(qty, "--qty"), uom=uom,
             manufactured_on=parse_date(made, "--made") if made else None,
@@ -183,7 +177,7 @@ def lots_consume(ctx: typer.Context, lot_number: Annotated[str, typer.Argument(m
                  component_item: Annotated[str | None, typer.Option(
                      help="the component lot's item (when several items share the number)")] = None) -> None:
     """Record that --qty of COMPONENT_LOT went into LOT (the genealogy the trace follows)."""
-    with _session(ctx) as session, erp_refusals():
+    with erp_session(ctx) as session, erp_refusals():
         lot, lot_item = resolve_lot(session, lot_number, item)
         component, used_item = resolve_lot(session, component_lot, component_item)
         record_consumption(session, ConsumptionInput(
@@ -205,7 +199,7 @@ def lots_list(ctx: typer.Context, item: Annotated[str | None, typer.Option(help=
         statement = statement.where(Item.item_number == item.strip())
     if status is not None:
         statement = statement.where(Lot.status == status.strip())
-    with _session(ctx) as session:
+    with erp_session(ctx) as session:
         rows = session.exec(statement.order_by(col(Lot.created_at).desc(), col(Lot.id).desc())).all()
         records = [_lot_row(lot, number) for lot, number in rows]
     listing("Lots", records, ["item_number", "lot_number", "quantity", "uom", "manufactured_on", "expires_on",
@@ -230,7 +224,7 @@ def _lot_row(lot: Lot, item_number: str) -> dict[str, object]:
 def lots_release(ctx: typer.Context, lot_number: Annotated[str, typer.Argument(metavar="LOT")],
                  item: ItemOpt = None) -> None:
     """Release a lot whose verdict passes (final inspections passed, no open nonconformance)."""
-    with _session(ctx) as session, erp_refusals():
+    with erp_session(ctx) as session, erp_refusals():
         lot, lot_item = resolve_lot(session, lot_number, item)
         release_lot(session, lot.id)  # type: ignore[arg-type]
         session.commit()

@@ -12,24 +12,22 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlmodel import Session
 
 from erp_core.inputs_quality import AlertLimitInput, InspectionInput, NonconformanceInput
 from erp_core.services import quality_alerts
 from erp_core.services.inspections import close_nonconformance, open_nonconformance, record_inspection
 from erp_core.services.mes_import import import_mes
 from gateway.cli.erp_support import (
+    ItemOpt,
+    JsonOpt,
     erp_refusals,
+    erp_session,
     parse_moment,
     parse_optional_decimal,
     resolve_lot,
 )
 from gateway.cli.output import error_line, info, listing, print_json
-from gateway.cli.state import CliState
 from gateway.errors import InputRejected, NotFoundError
-
-JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON")]
-ItemOpt = Annotated[str | None, typer.Option("--item", help="the lot's item (when several items share the number)")]
 
 nc_app = typer.Typer(no_args_is_help=True, help="Nonconformances against lots.")
 alerts_app = typer.Typer(no_args_is_help=True, help="Partner alert limits and the quality alerts raised.")
@@ -37,11 +35,6 @@ mes_app = typer.Typer(no_args_is_help=True, help="Files an MES pushes: lots, ser
 _STAGES = ("first_article", "in_process", "final")
 _SEVERITIES = ("minor", "major", "critical")
 _DISPOSITIONS = ("use_as_is", "rework", "scrap", "return")
-
-
-def _session(ctx: typer.Context) -> Session:
-    state: CliState = ctx.obj
-    return Session(state.context.engine)
 
 
 def _choice(value: str | None, allowed: tuple[str, ...], option: str) -> str | None:
@@ -75,7 +68,7 @@ def inspect_cmd(  # noqa: PLR0913 - one option per field of an inspection record
     as_json: JsonOpt = False,
 ) -> None:
     """Record one inspection result of LOT; partner alert limits it breaks raise alerts."""
-    with _session(ctx) as session, erp_refusals():
+    with erp_session(ctx) as session, erp_refusals():
         lot, lot_item = resolve_lot(session, lot_number, item)
         data = InspectionInput(
             item_number=lot_item.item_number, lot_number=lot.lot_number,
@@ -106,7 +99,7 @@ def nc_open(ctx: typer.Context, lot_number: Annotated[str, typer.Argument(metava
             disposition: Annotated[str | None, typer.Option(help="use_as_is, rework, scrap or return")] = None,
             item: ItemOpt = None) -> None:
     """Open a nonconformance against LOT; every partner its product reached gets an alert."""
-    with _session(ctx) as session, erp_refusals():
+    with erp_session(ctx) as session, erp_refusals():
         lot, lot_item = resolve_lot(session, lot_number, item)
         nc = open_nonconformance(session, NonconformanceInput(
             item_number=lot_item.item_number, lot_number=lot.lot_number, number=number, description=description,
@@ -124,7 +117,7 @@ def nc_close(ctx: typer.Context, number: Annotated[str, typer.Argument(metavar="
              disposition: Annotated[str | None, typer.Option(
                  help="use_as_is, rework, scrap or return (default: the one it was opened with)")] = None) -> None:
     """Close a nonconformance; scrap or return rejects its lot."""
-    with _session(ctx) as session, erp_refusals():
+    with erp_session(ctx) as session, erp_refusals():
         nc = close_nonconformance(session, number,
                                   _choice(disposition, _DISPOSITIONS, "--disposition"))  # type: ignore[arg-type]
         session.commit()
@@ -138,7 +131,7 @@ def alerts_limit(ctx: typer.Context, partner: Annotated[str, typer.Argument(meta
                  lower: Annotated[str | None, typer.Option(help="alert below this")] = None,
                  upper: Annotated[str | None, typer.Option(help="alert above this")] = None) -> None:
     """Set PARTNER's alert limits on a characteristic of ITEM (usually tighter than the spec)."""
-    with _session(ctx) as session, erp_refusals():
+    with erp_session(ctx) as session, erp_refusals():
         quality_alerts.set_alert_limit(session, AlertLimitInput(
             partner_id=partner, item_number=item_number, characteristic=characteristic,
             lower=parse_optional_decimal(lower, "--lower"), upper=parse_optional_decimal(upper, "--upper")))
@@ -151,7 +144,7 @@ def alerts_list(ctx: typer.Context, partner: Annotated[str | None, typer.Option(
                 lot: Annotated[str | None, typer.Option(help="every alert about this lot, sent or not")] = None,
                 item: ItemOpt = None, as_json: JsonOpt = False) -> None:
     """Alerts not yet sent to partners, oldest first (or all alerts about one --lot)."""
-    with _session(ctx) as session:
+    with erp_session(ctx) as session:
         if lot is not None:
             found, _item = resolve_lot(session, lot, item)
             alerts = quality_alerts.alert_records(session, found.id)  # type: ignore[arg-type]
@@ -176,7 +169,7 @@ def mes_import(ctx: typer.Context, file: Annotated[Path, typer.Argument(metavar=
         raise NotFoundError(f"no such file: {file}") from None
     except OSError as exc:
         raise InputRejected(f"cannot read {file}: {exc.strerror}") from None
-    with _session(ctx) as session:
+    with erp_session(ctx) as session:
         result = import_mes(session, content, file_format=chosen)  # type: ignore[arg-type]
         if result.status == "imported":
             session.commit()

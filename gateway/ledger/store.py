@@ -18,10 +18,12 @@ from sqlmodel import Session
 from edi.errors import EdiError
 from erp_core.bulk_insert import BulkInsert
 from gateway.ledger.models import (
+    PENDING,
     ControlCounter,
     InterchangeKey,
     Message,
     MessageEvent,
+    OutboundFile,
     utcnow,
 )
 
@@ -174,6 +176,20 @@ def next_control_number(session: Session, partner_id: str, kind: str) -> int:
 
 def get_message(session: Session, message_id: int) -> Message | None:
     return session.get(Message, message_id)
+
+
+def lock_outbound(session: Session, message_id: int, statuses: Sequence[str] = (PENDING,)
+                  ) -> tuple[Message, OutboundFile] | None:
+    """The outbound message and its file, row-locked for sending while it is in one of ``statuses``.
+
+    ``FOR UPDATE SKIP LOCKED`` on PostgreSQL (SQLite's transaction holds the write lock), so
+    two workers never send one message; None when another worker has it or it moved on.
+    """
+    row = session.execute(
+        select(Message, OutboundFile).join(OutboundFile, OutboundFile.message_id == Message.id)
+        .where(Message.id == message_id, Message.status.in_(statuses))
+        .with_for_update(skip_locked=True, of=Message)).first()
+    return None if row is None else (row[0], row[1])
 
 
 def list_messages(session: Session, *, status: str | None = None, kind: str | None = None,

@@ -17,7 +17,7 @@ from sqlmodel import Session
 from gateway.as2.config import as2_out_partners
 from gateway.context import Context
 from gateway.ledger import store
-from gateway.ledger.models import PENDING, SENT, Message, OutboundFile, utcnow
+from gateway.ledger.models import PENDING, SENT, Message, utcnow
 
 
 class ChannelRoutes(Protocol):
@@ -51,10 +51,7 @@ def deliver_pending(ctx: Context, routes: ChannelRoutes | None = None) -> list[s
 
 def _deliver_one(ctx: Context, message_id: int) -> str | None:
     with Session(ctx.engine) as session:
-        row = session.execute(
-            select(Message, OutboundFile).join(OutboundFile, OutboundFile.message_id == Message.id)
-            .where(Message.id == message_id, Message.status == PENDING)
-            .with_for_update(skip_locked=True, of=Message)).first()
+        row = store.lock_outbound(session, message_id)
         if row is None:  # another worker has it, or has delivered it already
             return None
         message, outbound = row

@@ -10,7 +10,7 @@ an incoming MDN with it and applies the same checks.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import Message
@@ -60,7 +60,8 @@ def check_mdn(report: MdnReport, *, message_id: str, mic: str, mic_digest: str) 
                        f"MDN MIC {report.mic!r} ({report.mic_digest}) != ours {mic!r} ({mic_digest})")
 
 
-def _post(http: httpx.Client, partnership: Partnership, message: OutboundMessage) -> httpx.Response:
+def post_as2(http: httpx.Client, partnership: Partnership, message: OutboundMessage) -> httpx.Response:
+    """POST a built message; HTTP failures are coded ``As2Error`` (unreachable and 5xx are retryable)."""
     if not partnership.url:
         raise As2Error("AS2_HTTP_REFUSED", f"partner {partnership.partner_id} has no URL configured")
     try:
@@ -76,6 +77,17 @@ def _post(http: httpx.Client, partnership: Partnership, message: OutboundMessage
     return response
 
 
+def check_sync_mdn(headers: Iterable[tuple[str, str]], body: bytes, partnership: Partnership,
+                   message: OutboundMessage) -> MdnReport:
+    """The synchronous MDN in an HTTP response, verified: signed by the partner, for ``message``, positive, our MIC."""
+    if not body:
+        raise As2Error("AS2_MDN_MALFORMED", "a synchronous MDN was requested but the response body is empty")
+    report = parse_mdn(headers_from_mapping(headers), body, partnership.partner_certs,
+                       require_signed=partnership.mdn_signed)
+    check_mdn(report, message_id=message.message_id, mic=message.mic, mic_digest=message.mic_digest)
+    return report
+
+
 def send(
     payload: bytes,
     partnership: Partnership,
@@ -89,7 +101,7 @@ def send(
     """Send ``payload``; returns a verified sync MDN, or a pending record for an async one."""
     message = build_message(payload, partnership, content_type=content_type, filename=filename,
                             subject=subject, domain=domain)
-    response = _post(http, partnership, message)
+    response = post_as2(http, partnership, message)
     base = {"message_id": message.message_id, "mic": message.mic, "mic_digest": message.mic_digest,
             "http_status": response.status_code}
     if partnership.mdn == "none":
@@ -98,11 +110,7 @@ def send(
         pending = PendingMdn(message.message_id, partnership.partner_id, partnership.local_id, message.mic,
                              message.mic_digest, partnership.mdn_signed, datetime.now(UTC))
         return SendResult(**base, mdn=None, pending=pending)
-    if not response.content:
-        raise As2Error("AS2_MDN_MALFORMED", "a synchronous MDN was requested but the response body is empty")
-    headers = headers_from_mapping(response.headers.multi_items())
-    report = parse_mdn(headers, response.content, partnership.partner_certs, require_signed=partnership.mdn_signed)
-    check_mdn(report, message_id=message.message_id, mic=message.mic, mic_digest=message.mic_digest)
+    report = check_sync_mdn(response.headers.multi_items(), response.content, partnership, message)
     return SendResult(**base, mdn=report, pending=None)
 
 

@@ -62,13 +62,14 @@ class LocalConfig(BaseModel):
     keys: list[KeySource] = Field(min_length=1, max_length=4)
 
 
-class PartnerConfig(BaseModel):
-    """One trading partner. The first certificate encrypts; every certificate may verify (rotation)."""
+class PartnerSettings(BaseModel):
+    """The per-partner settings an operator writes, shared by this file form and the gateway's ``as2:`` section."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     as2_id: str = Field(min_length=1, max_length=128)
-    certificates: list[Path] = Field(min_length=1, max_length=4)
-    url: str | None = None
+    certificates: list[Path] = Field(min_length=1, max_length=4,
+                                     description="the first encrypts; all verify (two during a rotation)")
+    url: str | None = Field(default=None, description="their receive URL; without one we only receive")
     require_signed: bool = True
     require_encrypted: bool = True
     max_body_bytes: int = Field(default=DEFAULT_MAX_BODY, gt=0)
@@ -79,9 +80,14 @@ class PartnerConfig(BaseModel):
     compress: bool = False
     mdn: MdnMode = "sync"
     mdn_signed: bool = True
+    timeout_seconds: float = Field(default=120.0, gt=0)
+
+
+class PartnerConfig(PartnerSettings):
+    """One trading partner. The first certificate encrypts; every certificate may verify (rotation)."""
+
     mdn_digest: Digest = "sha256"
     async_mdn_url: str | None = None  # our URL the partner posts asynchronous MDNs to
-    timeout_seconds: float = Field(default=120.0, gt=0)
 
     @model_validator(mode="after")
     def _async_needs_url(self) -> PartnerConfig:
