@@ -76,6 +76,8 @@ def test_order_then_change_gives_855_then_865_and_a_revision(workdir: Workdir) -
     assert workdir.run("run", "--once").code == 0
     acks_865 = _outbox(workdir, "865")
     assert len(acks_865) == 1 and acks_865[0].segments[1][3] == "4500012345"
+    poc = {s[1]: s[2] for s in acks_865[0].segments if s[0] == "POC"}
+    assert poc == {"1": "QI", "2": "NC", "3": "DI"}  # what the 860 changed, line by line
     assert validate_set(acks_865[0], load_schema("865", "004010")) == []
     engine = _engine(workdir)
     with Session(engine) as session:
