@@ -59,16 +59,36 @@ def evaluate_document(data: bytes, name: str, detected: DetectedFormat, resolver
         what = f"root {key}" if isinstance(source, XmlDocument) else f"columns {', '.join(source.header)}"
         evaluation.errors.append(EdiError("MAP_NO_MAPPING", f"{name}: no {detected.kind.upper()} mapping for {what}"))
         return evaluation
-    results = mapping.apply_all(source, partner=partner_id, explain=explain)
+    read = _in_dialect(mapping, source, data)
+    if isinstance(read, EdiError):
+        evaluation.errors.append(read)
+        return evaluation
+    results = mapping.apply_all(read, partner=partner_id, explain=explain)
     if partner_id is None:
         evaluation.partner_id = _named_partner(results, partner_of)
         own = resolver.resolve_document(detected.kind, key, evaluation.partner_id) if evaluation.partner_id else None
         if own is not None and own is not mapping:
-            mapping, results = own, own.apply_all(source, partner=evaluation.partner_id, explain=explain)
+            own_read = _in_dialect(own, source, data)
+            if isinstance(own_read, EdiError):
+                evaluation.mapping = own
+                evaluation.errors.append(own_read)
+                return evaluation
+            mapping, results = own, own.apply_all(own_read, partner=evaluation.partner_id, explain=explain)
         elif evaluation.partner_id:
-            results = mapping.apply_all(source, partner=evaluation.partner_id, explain=explain)
+            results = mapping.apply_all(read, partner=evaluation.partner_id, explain=explain)
     evaluation.mapping, evaluation.results = mapping, results
     return evaluation
+
+
+def _in_dialect(mapping: CompiledDocMapping, source: XmlDocument | CsvTable,
+                data: bytes) -> XmlDocument | CsvTable | EdiError:
+    """A CSV file re-read in the delimiter/encoding its mapping states (detection only picked the mapping)."""
+    if not isinstance(source, CsvTable):
+        return source
+    try:
+        return mapping.read_in_dialect(source, data)
+    except DocumentError as exc:
+        return _file_error(exc)
 
 
 def _named_partner(results: list[MapResult], partner_of: PartnerOf) -> str | None:

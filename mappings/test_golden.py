@@ -82,7 +82,7 @@ DOC_CASES = sorted(p for p in MAPPINGS.glob("**/golden/*")
 
 
 def translate_doc(source: Path) -> list[dict[str, Any]]:
-    from edi.csvdoc import read_csv
+    from edi.csvdoc import CsvTable, read_csv
     from edi.docmap import find_doc_mapping, load_doc_mapping
     from edi.xmldoc import parse_xml
 
@@ -94,6 +94,8 @@ def translate_doc(source: Path) -> list[dict[str, Any]]:
     path = find_doc_mapping(kind, key, partner, [MAPPINGS])
     assert path is not None, f"{source.name}: no mapping found"
     mapping = load_doc_mapping(path, [MAPPINGS])
+    if isinstance(parsed, CsvTable):  # the mapping's stated delimiter/encoding, not the detected ones
+        parsed = mapping.read_in_dialect(parsed, source.read_bytes())
     return [{"mapping": path.relative_to(MAPPINGS).as_posix(),
              "document": result.document.to_json_dict() if result.document is not None else None,
              "errors": [{**e.to_dict(), **{k: v for k, v in e.extra.items() if k != "rule"}}  # rule: cwd-relative

@@ -29,6 +29,7 @@ GLOBEX_CXML = PARTNERS / "globex" / "xml" / "golden" / "globex-order-request.xml
 KLINIKUM_UBL = PARTNERS / "klinikum-nord" / "xml" / "golden" / "klinikum-nord-order.xml"
 HANSEMED_CSV = PARTNERS / "hansemed" / "csv" / "golden" / "hansemed-bestellung.csv"
 HANSEMED_COMMA = PARTNERS / "hansemed" / "csv" / "golden" / "hansemed-bestellung-dezimalkomma.csv"
+HANSEMED_BAD_NUMBERS = PARTNERS / "hansemed" / "csv" / "golden" / "hansemed-bestellung-zahlenformat.csv"
 XML_GOLDEN = DEFAULT / "xml" / "golden"
 
 
@@ -205,14 +206,21 @@ def test_csv_partner_layout_needs_the_partner(workdir: Workdir) -> None:
     assert error["code"] == "MAP_NO_MAPPING" and "Bestellnummer" in error["message"]
 
 
-def test_csv_decimal_comma_is_refused_not_misread(workdir: Workdir) -> None:
-    result = workdir.run("translate", HANSEMED_COMMA, "--partner", "hansemed", "--json")
+def test_csv_decimal_comma_is_read(workdir: Workdir) -> None:
+    report = _report(workdir.run("translate", HANSEMED_COMMA, "--partner", "hansemed", "--json"))
+    (document,) = report["documents"]
+    assert (document["lines"][0]["unit_price"], document["lines"][0]["quantity"]) == ("23.90", "40")
+
+
+def test_csv_malformed_german_number_is_refused_not_misread(workdir: Workdir) -> None:
+    result = workdir.run("translate", HANSEMED_BAD_NUMBERS, "--partner", "hansemed", "--json")
     assert result.code == 1
     report = json.loads(result.out)
     assert report["documents"] == []
-    (error,) = report["errors"]
-    assert (error["code"], error["bad_value"], error["document"]) == ("MAP_INVALID_VALUE", "23,90", 1)
-    assert error["message"].startswith("lines[0].unit_price: ") and "(row 2)" in error["message"]
+    assert [(e["code"], e["bad_value"], e["document"]) for e in report["errors"]] == [
+        ("MAP_INVALID_VALUE", "1.24.9", 1), ("MAP_INVALID_VALUE", "1,2,3", 1), ("MAP_INVALID_VALUE", "23.90", 1)]
+    assert report["errors"][2]["message"].startswith("lines[2].unit_price: ")
+    assert "(row 4)" in report["errors"][2]["message"]
     assert "Traceback" not in result.err
 
 

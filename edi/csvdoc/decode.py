@@ -6,13 +6,19 @@ first because a cp1252 decode almost never fails and would silently garble UTF-8
 bytes that are neither (cp1252 leaves five byte values undefined) or text with control
 characters (a binary file, UTF-16 without BOM misread) are refused with FILE_ENCODING
 rather than guessed at: a wrong guess would corrupt part numbers without anyone noticing.
+
+A stated encoding (the partner's mapping says ``encoding: cp1252``) is obeyed, but not
+against the bytes' own evidence, which would garble every umlaut silently: a BOM naming
+another encoding, valid multi-byte UTF-8 under a single-byte encoding, or UTF-16 without
+a single NUL byte is refused with FILE_ENCODING.
 """
 
 from __future__ import annotations
 
+import codecs
 import re
 
-from edi.detect import DocumentError, guess_encoding
+from edi.detect import DocumentError, bom_encoding, guess_encoding
 
 _BINARY = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
@@ -23,6 +29,7 @@ def decode_text(data: bytes, name: str = "<bytes>", encoding: str | None = None)
         raise DocumentError("FILE_EMPTY", f"{name}: file holds no data")
     guessed, skip = guess_encoding(data[:4096])
     if encoding is not None:
+        _check_stated(data, name, encoding)
         candidates = [encoding]
     elif skip or guessed.startswith("utf-16"):
         candidates = [guessed]  # a BOM (or UTF-16 NUL pattern) is authoritative
@@ -54,3 +61,31 @@ def _refuse_binary(text: str, name: str, encoding: str) -> None:
         raise DocumentError("FILE_ENCODING", f"{name} (line {line}): control character U+{ord(found.group()):04X} "
                                              f"in {encoding} text: not a text file, or not in this encoding",
                             line=line)
+
+
+def _check_stated(data: bytes, name: str, encoding: str) -> None:
+    """Refuse a stated encoding the bytes contradict (see the module docstring)."""
+    try:
+        stated = codecs.lookup(encoding).name
+    except LookupError:
+        raise DocumentError("FILE_ENCODING", f"{name}: unknown encoding {encoding!r}") from None
+    unicode = stated.startswith("utf")
+    bom, _ = bom_encoding(data)
+    if bom is not None and not bom.startswith(stated.removesuffix("-sig")):
+        raise DocumentError("FILE_ENCODING", f"{name}: the file starts with a {bom} byte-order mark, but its "
+                                             f"encoding is stated as {encoding!r}", bad_value=bom)
+    if stated.startswith(("utf-16", "utf-32")) and b"\x00" not in data[:4096]:
+        raise DocumentError("FILE_ENCODING", f"{name}: stated as {encoding!r}, but the file has no NUL bytes: "
+                                             "it is not UTF-16/32 text")
+    if not unicode and not data.isascii() and _is_utf8(data):
+        raise DocumentError("FILE_ENCODING", f"{name}: stated as {encoding!r}, but the file is UTF-8 (its "
+                                             "non-ASCII bytes are valid UTF-8 sequences); reading it as "
+                                             f"{encoding!r} would garble those characters")
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True

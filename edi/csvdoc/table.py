@@ -6,10 +6,10 @@ may span several physical lines (quoted line breaks); ``CsvRow.line`` is where a
 starts in the file, ``CsvRow.number`` its record number.
 
 Rules: the delimiter is one of , ; tab | (sniffed from the header, or Excel's ``sep=``
-first line, or given); quotes are RFC 4180 double quotes (``""`` inside); a row must have
-as many fields as the header (extra fields are tolerated only when empty, as spreadsheet
-exports add them); blank lines are skipped; header names must be unique once blanks
-are trimmed and case is ignored.
+first line, or given: a given one the file contradicts is CSV_DELIMITER); quotes are
+RFC 4180 double quotes (``""`` inside); a row must have as many fields as the header
+(extra fields are tolerated only when empty, as spreadsheet exports add them); blank
+lines are skipped; header names must be unique once blanks are trimmed and case is ignored.
 """
 
 from __future__ import annotations
@@ -78,7 +78,10 @@ def _delimiter(text: str, name: str, wanted: str | None) -> tuple[str, str, int]
     skipped = text[:len(text) - len(text.lstrip("\r\n"))].count("\n")
     if first.strip().lower().startswith("sep=") and len(first.strip()) == 5:
         hinted = first.strip()[4]
-        wanted = wanted or hinted
+        if wanted is not None and hinted != wanted:
+            raise DocumentError("CSV_DELIMITER", f"{name}: expected delimiter {wanted!r} but the file's "
+                                                 f"'sep=' line says {hinted!r}", row=1, line=skipped + 1)
+        wanted = hinted
         first, _, rest = rest.partition("\n")
         text, skipped = first + "\n" + rest, skipped + 1
     found = sniff_delimiter(first)

@@ -14,6 +14,7 @@ the bare id, or "FILE" when the document names nobody; ``version`` is the format
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from edi.canonical import DOCUMENTS, Document
-from edi.csvdoc import CsvRow, CsvTable
+from edi.csvdoc import CsvRow, CsvTable, read_csv
+from edi.detect import DocumentError
 from edi.docmap.compiler import DocCompiler
 from edi.docmap.cursor import CsvCursor, Cursor, XmlCursor
 from edi.docmap.evaluate import evaluate_fields
@@ -74,6 +76,31 @@ class CompiledDocMapping:
         """Whether a CSV header holds every column this layout needs (names compared loosely)."""
         table = CsvTable("", tuple(header), (), ",", "")
         return self.source == "csv" and all(table.column_index(c) is not None for c in self.layout_columns)
+
+    def read_in_dialect(self, table: CsvTable, data: bytes) -> CsvTable:
+        """``table`` (read with detection, which picked this mapping) re-read in the mapping's stated dialect.
+
+        A mapping is chosen by header, so the file is first read with a detected delimiter and
+        encoding; when the mapping states others, detection must not win: the file is read
+        again with them. Raises :class:`~edi.detect.DocumentError` (FILE_ENCODING,
+        CSV_DELIMITER, CSV_HEADER, ...) when the file does not fit the stated dialect.
+        """
+        if self.source != "csv" or not self._other_dialect(table):
+            return table
+        reread = read_csv(data, table.name, delimiter=self.delimiter, encoding=self.encoding,
+                          max_bytes=max(len(data), 1))
+        missing = [c for c in self.layout_columns if reread.column_index(c) is None]
+        if missing:
+            raise DocumentError("CSV_HEADER", f"{table.name}: read as the mapping states (delimiter "
+                                              f"{reread.delimiter!r}, encoding {reread.encoding}), the header "
+                                              f"lacks column(s) {', '.join(map(repr, missing))}",
+                                row=1, field=missing[0])
+        return reread
+
+    def _other_dialect(self, table: CsvTable) -> bool:
+        if self.delimiter is not None and self.delimiter != table.delimiter:
+            return True
+        return self.encoding is not None and codecs.lookup(self.encoding).name != codecs.lookup(table.encoding).name
 
     def units(self, source: XmlDocument | CsvTable) -> list[Unit]:
         """The documents in a parsed file: the XML document itself, or the CSV rows grouped by ``group_by``."""

@@ -24,6 +24,7 @@ Rule shapes (all keys optional unless said)::
 
 from __future__ import annotations
 
+import codecs
 import re
 from typing import Any, Literal
 
@@ -144,6 +145,17 @@ class DocMappingFile(_Strict):
         for prefix, uri in value.items():
             if _PREFIX.fullmatch(prefix) is None or not uri:
                 raise ValueError(f"namespace {prefix!r}: give a prefix (letters, digits, _ . -) and a URI")
+        return value
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str | None) -> str | None:
+        """A stated encoding must exist: a typo would otherwise surface only when the first file arrives."""
+        if value is not None:
+            try:
+                codecs.lookup(value)
+            except LookupError:
+                raise ValueError(f"unknown encoding {value!r} (e.g. utf-8, cp1252, utf-16)") from None
         return value
 
     @model_validator(mode="after")
