@@ -231,7 +231,8 @@ run:
 #     partner: acme            # an ERP partner id ('edipulse partners')
 #     direction: both          # in | out | both
 #     transport: sftp          # sftp | local
-#     schedule: 60             # seconds, or a cron line such as "*/5 * * * *"
+#     schedule: 60             # poll inbound N s after the last poll, or on a cron line such as
+#                              # "*/5 * * * *" (schedule.timezone); none: every round. Sends never wait.
 #     max_file_bytes: 67108864
 #     retry: {{attempts: 3, backoff_seconds: 1, max_backoff_seconds: 30}}
 #     breaker: {{failures: 5, cool_off_seconds: 300}}

@@ -1,4 +1,7 @@
-"""Drive every configured channel once per polling round: retries with backoff, a circuit breaker per channel.
+"""Drive the configured channels in polling rounds: schedules, retries with backoff, a circuit breaker each.
+
+A round polls the inbound channels that are due by their own ``schedule``
+(:mod:`gateway.channels.schedule`; without one, every round); sends are never held back by it.
 
 A try that fails is recorded in the transfer ledger and counted on the channel's
 breaker (``channel_state``). A failure a later try can cure is tried again in the same
@@ -24,6 +27,7 @@ from gateway.channels.errors import ChannelError, failure_of
 from gateway.channels.inbound import InboundHandoff, InboundReport, printable
 from gateway.channels.local import LocalChannelTransport
 from gateway.channels.outbound import SendFailure, record_send_failure, refused_before, send_one
+from gateway.channels.schedule import DEFAULT_TIMEZONE, PollSchedule, last_polled, note_polled
 from gateway.channels.settings import ChannelSettings
 from gateway.context import Context
 from gateway.ledger import transfers
@@ -71,6 +75,8 @@ class ChannelRunner:
         self._looked: set[str] = set()  # channels whose transport has taken its first look
         self._down: set[str] = set()  # channels given up on for this round
         self._known_partners: set[str] = set()
+        timezone = ctx.settings.schedule.timezone if ctx.settings.schedule is not None else DEFAULT_TIMEZONE
+        self._schedules = {c.name: PollSchedule(c.schedule, timezone) for c in self.channels}
 
     # -- rounds -----------------------------------------------------------------------------------------------
     def start_round(self) -> None:
@@ -78,12 +84,26 @@ class ChannelRunner:
         self._down = set()
 
     def poll(self) -> InboundReport:
-        """Take in every inbound channel's ready files (each acknowledged after its commit)."""
+        """Take in the ready files of every inbound channel that is due (each acknowledged after its commit)."""
         report = InboundReport()
         for channel in self.channels:
-            if channel.inbound:
-                self._attempt(channel, "in", lambda transport, ch=channel: self._poll_channel(ch, transport, report))
+            if channel.inbound and self.is_due(channel):
+                self._poll_due(channel, report)
         return report
+
+    def is_due(self, channel: ChannelSettings) -> bool:
+        """Whether the channel's schedule asks for an inbound poll now (see :mod:`gateway.channels.schedule`)."""
+        schedule = self._schedules[channel.name]
+        if schedule.every is None:
+            return True
+        return schedule.is_due(last_polled(self.ctx.engine, channel.name), self._now())
+
+    def _poll_due(self, channel: ChannelSettings, report: InboundReport) -> None:
+        """Poll one channel; only a poll that succeeded restarts its schedule from the moment it started."""
+        started = self._now()
+        polled = self._attempt(channel, "in", lambda transport: self._poll_channel(channel, transport, report))
+        if polled:
+            note_polled(self.ctx.engine, channel.name, started)
 
     def end_round(self) -> None:
         """Close the connections opened this round (transports, and what they remember, stay)."""
@@ -151,7 +171,7 @@ class ChannelRunner:
         return opened is not None
 
     # -- work ---------------------------------------------------------------------------------------------------
-    def _poll_channel(self, channel: ChannelSettings, transport: Transport, report: InboundReport) -> None:
+    def _poll_channel(self, channel: ChannelSettings, transport: Transport, report: InboundReport) -> bool:
         handoff = InboundHandoff(self.ctx, channel, transport, self._now, report)
         try:
             ready = transport.list_ready()
@@ -162,6 +182,7 @@ class ChannelRunner:
             handoff.run(ready)
         except (TransportError, ChannelError) as exc:
             raise _Failed(exc, remote_name=handoff.current) from exc
+        return True
 
     def _send(self, channel: ChannelSettings, transport: Transport, message_id: int) -> str | None:
         started, clock = self._now(), time.monotonic()

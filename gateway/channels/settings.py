@@ -1,9 +1,10 @@
 """Validated settings of partner channels (the ``channels:`` list of config.yaml).
 
 Each channel names one transport section (``sftp:`` or ``local:``; an ``as2:`` section
-joins them later) and shares the rest: the partner it belongs to, the direction, the
-size limit, retries and the circuit breaker. Secrets never sit here: an SFTP key is a
-file path and its passphrase the *name* of an environment variable.
+joins them later) and shares the rest: the partner it belongs to, the direction, when its
+inbound side is polled (``schedule``), the size limit, retries and the circuit breaker.
+Secrets never sit here: an SFTP key is a file path and its passphrase the *name* of an
+environment variable.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import re
 from pathlib import Path
 from typing import Literal
 
+from apscheduler.triggers.cron import CronTrigger
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from transports.base import DEFAULT_TEMP_PATTERNS
@@ -64,8 +66,9 @@ class ChannelSettings(_Strict):
     partner: str = Field(min_length=1, max_length=64, description="the ERP partner id the channel belongs to")
     direction: Literal["in", "out", "both"] = "both"
     transport: Literal["sftp", "local"]
-    schedule: float | str = Field(default=60.0, description="poll every N seconds, or a five-field cron line "
-                                  "(kept for the scheduler; 'edipulse run' polls every run.poll_seconds)")
+    schedule: float | str | None = Field(default=None, description="inbound: poll when N seconds have passed "
+                                         "since the last poll, or when a five-field cron line (in the "
+                                         "scheduler's time zone) has fired since; None: on every round")
     sftp: SftpConfig | None = None
     local: LocalChannelConfig | None = None
     max_file_bytes: int = Field(default=DEFAULT_CHANNEL_MAX_BYTES, gt=0)
@@ -74,12 +77,16 @@ class ChannelSettings(_Strict):
 
     @field_validator("schedule")
     @classmethod
-    def _check_schedule(cls, value: float | str) -> float | str:
+    def _check_schedule(cls, value: float | str | None) -> float | str | None:
         if isinstance(value, str):
             fields = value.split()
             if len(fields) != 5 or not all(_CRON_FIELD.match(f) for f in fields):
                 raise ValueError(f"{value!r} is neither a number of seconds nor a five-field cron line")
-        elif value <= 0:
+            try:  # the same parser decides when the channel is due (gateway.channels.schedule)
+                CronTrigger.from_crontab(value)
+            except ValueError as exc:
+                raise ValueError(f"{value!r} is not a valid cron line: {exc}") from exc
+        elif value is not None and value <= 0:
             raise ValueError("a poll interval must be positive")
         return value
 

@@ -160,7 +160,11 @@ class TransferAttempt(SQLModel, table=True):
 
 
 class ChannelState(SQLModel, table=True):
-    """A channel's circuit breaker: consecutive failed tries, and until when it rests (open)."""
+    """A channel's circuit breaker (consecutive failed tries, and until when it rests) and its polling clock.
+
+    ``last_polled_at`` is when the channel's last *successful* inbound poll started; the channel's
+    ``schedule`` (interval or cron) counts from it, so a restart does not poll a channel early.
+    """
 
     __tablename__ = "channel_state"
 
@@ -169,6 +173,7 @@ class ChannelState(SQLModel, table=True):
     open_until: datetime | None = None  # no tries before this moment; None: closed
     last_error_code: str | None = Field(default=None, max_length=40)
     updated_at: datetime = Field(default_factory=utcnow)
+    last_polled_at: datetime | None = None  # None: never polled (due at once)
 
 
 class FaReceipt(SQLModel, table=True):

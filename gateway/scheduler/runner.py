@@ -101,7 +101,9 @@ class GatewayScheduler:
         """Interval jobs are always due; a cron job when a fire time has passed since its last run (or it never ran)."""
         if job.cron is None or last_started is None:
             return True
-        fire = trigger_of(job, self.schedule.timezone).get_next_fire_time(None, aware(last_started))
+        # The trigger's lookup includes its start: a run started exactly on a fire time has used it up.
+        after = aware(last_started) + timedelta(microseconds=1)
+        fire = trigger_of(job, self.schedule.timezone).get_next_fire_time(None, after)
         return fire is not None and fire <= now
 
     def run_due_once(self) -> list[JobOutcome] | None:
