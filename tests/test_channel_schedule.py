@@ -184,6 +184,12 @@ def test_edipulse_run_once_polls_the_channels_that_are_due(workdir: Workdir, tmp
     waiting = [later.drop()]
     assert workdir.run("run", "--once").code == 0
     assert due.waiting() == [] and later.waiting() == waiting
+    import json
+
+    listed = {c["name"]: c for c in json.loads(workdir.run("channels", "--json").out)}
+    assert listed["due"]["schedule"] == 60 and listed["due"]["consecutive_failures"] == 0
+    assert listed["later"]["next_poll"] > listed["due"]["next_poll"]  # a day after its last poll vs a minute
+    assert "Channels" in workdir.run("channels").out
 
 
 @pytest.mark.parametrize(("schedule", "message"), [("99 * * * *", "not a valid cron line"),

@@ -46,6 +46,7 @@ app.command("forecasts")(erp_cmds.forecasts_cmd)
 app.command("boms")(erp_cmds.boms_cmd)
 factory.register(app)
 app.command("transfers")(transfer_cmds.transfers_cmd)
+app.command("channels")(transfer_cmds.channels_cmd)
 app.command("schedule")(schedule_cmds.schedule_cmd)
 
 
