@@ -10,7 +10,7 @@ from sqlmodel import Session
 from edi.canonical import Document
 from erp_core.inputs_bom import BomInput
 from erp_core.services.boms import import_bom
-from gateway.inbound.erp_handlers import Prepared, SingleHandler, refused, validation_error
+from gateway.inbound.erp_handlers import Prepared, SingleHandler, refused
 from gateway.inbound.handlers import BOOKED, Applied
 
 
@@ -32,7 +32,7 @@ class BomHandler(SingleHandler):
         try:
             bom = BomInput.model_validate({**(prepared.fields or {}), "source_ref": source})
         except (ValidationError, ValueError) as exc:
-            return Applied("failed", prepared.ref, errors=(validation_error(prepared.ref, exc, "BOM_INVALID"),))
+            return self.invalid(prepared, exc)
         result = import_bom(session, bom)
         if result.status == "rejected":
             return refused(prepared.ref, result.problems, "BOM_INVALID")

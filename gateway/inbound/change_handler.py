@@ -12,8 +12,8 @@ from edi.canonical import Document
 from edi.errors import EdiError
 from erp_core.inputs_changes import OrderChangeInput
 from erp_core.services.changes import apply_order_change
-from gateway.inbound.erp_handlers import Prepared, SingleHandler, refused, validation_error
-from gateway.inbound.handlers import BOOKED, DUPLICATE, Applied
+from gateway.inbound.erp_handlers import Prepared, SingleHandler, refused
+from gateway.inbound.handlers import BOOKED, DUPLICATE, FAILED, Applied
 
 # Canonical purpose (BCH01 through the mapping's code list) -> the ERP core's change purpose.
 PURPOSES = MappingProxyType({"change": "change", "cancellation": "cancel", "cancel": "cancel",
@@ -58,9 +58,9 @@ class ChangeHandler(SingleHandler):
         try:
             change = OrderChangeInput.model_validate({**(prepared.fields or {}), "source_ref": source})
         except (ValidationError, ValueError) as exc:
-            return Applied("failed", prepared.ref, errors=(validation_error(prepared.ref, exc, "CHANGE_INVALID"),))
+            return self.invalid(prepared, exc)
         result = apply_order_change(session, change)
         if result.status == "applied":
             return Applied(BOOKED, prepared.ref, result.order_id, reply="865")
-        status = DUPLICATE if result.status == "duplicate" else "failed"
+        status = DUPLICATE if result.status == "duplicate" else FAILED
         return refused(prepared.ref, result.problems, "CHANGE_INVALID", "CHANGE_DUPLICATE", status)

@@ -54,6 +54,10 @@ class SingleHandler:
     def apply_one(self, session: Session, prepared: Prepared, source: str) -> Applied:
         raise NotImplementedError
 
+    def invalid(self, prepared: Prepared, exc: ValidationError | ValueError) -> Applied:
+        """The refusal of a document whose fields the ERP core's input model does not take."""
+        return Applied(FAILED, prepared.ref, errors=(validation_error(prepared.ref, exc, self.invalid_code),))
+
     def apply(self, session: Session, items: Sequence[tuple[object, SetRow]]) -> list[Applied]:
         results = []
         for prepared, row in items:

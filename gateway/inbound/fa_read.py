@@ -17,7 +17,7 @@ from edi.errors import EdiError
 from edi.x12.model import Segment, TransactionSet
 
 FUNCTIONAL_ACK_SETS = frozenset({"997", "999"})
-_SET_VERDICT = {"997": "AK5", "999": "IK5"}
+SET_VERDICTS = frozenset({"AK5", "IK5"})  # either is read in either set: partners mix them up
 
 
 class AckedSet(BaseModel):
@@ -59,7 +59,6 @@ def read_functional_ack(tx: TransactionSet) -> AckedGroup | EdiError:
     if ak1 is None or not _element(ak1, 1) or not _element(ak1, 2):
         return EdiError("MAP_REQUIRED_MISSING", f"{tx.id} {tx.control_number}: AK1 names no group "
                         "(AK101 functional id and AK102 group control number)", segment_id="AK1")
-    verdict_tag = _SET_VERDICT.get(tx.id, "AK5")
     sets: list[AckedSet] = []
     current: Segment | None = None
     group_code: str | None = None
@@ -67,7 +66,7 @@ def read_functional_ack(tx: TransactionSet) -> AckedGroup | EdiError:
     for segment in tx.segments:
         if segment[0] == "AK2":
             current = segment
-        elif segment[0] in (verdict_tag, "AK5", "IK5") and current is not None:
+        elif segment[0] in SET_VERDICTS and current is not None:
             sets.append(AckedSet(set_id=_element(current, 1), set_control=_element(current, 2),
                                  code=_element(segment, 1), error_codes=_codes(segment, 2, 6)))
             current = None
@@ -81,4 +80,4 @@ def read_functional_ack(tx: TransactionSet) -> AckedGroup | EdiError:
                         sender_id=f"{isa.sender_qualifier}:{isa.sender_id}",
                         receiver_id=f"{isa.receiver_qualifier}:{isa.receiver_id}", version=group.version)
     return AckedGroup(envelope=envelope, ack_kind=tx.id, functional_id=_element(ak1, 1),
-                          group_control=_element(ak1, 2), code=group_code, error_codes=group_errors, sets=sets)
+                      group_control=_element(ak1, 2), code=group_code, error_codes=group_errors, sets=sets)

@@ -60,7 +60,7 @@ class OrderHandler:
 
     def apply(self, session: Session, items: Sequence[tuple[object, SetRow]]) -> list[Applied]:
         orders = [(order, row) for order, row in items if isinstance(order, PreparedOrder)]
-        results = book_batch(session, [(order, row) for order, row in orders], source_ref)
+        results = book_batch(session, orders, source_ref)
         applied = []
         for (_order, row), result in zip(orders, results, strict=True):
             if result.status == BOOKED:

@@ -77,17 +77,8 @@ def _process_documents(ctx: Context, session: Session, row: ReceivedFile, file_m
     result = process_document_file(ctx, session, row, file_message, detected)
     create_doc_replies(ctx, session, file_message, result)
     outcome.errors.extend(result.errors)
-    status = file_status(result)
-    row.status = ERROR if status != PROCESSED else PROCESSED
-    row.processed_at = utcnow()
-    row.claimed_by = None
-    if result.errors:
-        row.error_code = result.errors[0].code
-        row.error_message = str(result.errors[0])
-    session.add(row)
-    store.move(session, file_message, status, errors=result.errors,
-               detail=f"{len(result.rows)} {LABELS[detected.kind]} document(s)")
-    session.commit()
+    _close_file(session, row, file_message, result.errors, file_status(result),
+                detail=f"{len(result.rows)} {LABELS[detected.kind]} document(s)")
 
 
 def _dispatch(processor: InterchangeProcessor, event: object) -> None:
@@ -112,13 +103,19 @@ def _file_message(session: Session, file_id: int) -> Message:
     return message
 
 
-def _close_file(session: Session, row: ReceivedFile, message: Message, errors: list[EdiError]) -> None:
-    row.status = ERROR if errors else PROCESSED
+def _close_file(session: Session, row: ReceivedFile, message: Message, errors: list[EdiError],
+                status: str | None = None, detail: str | None = None) -> None:
+    """Release the file and move its message to ``status`` (default: error with errors, else processed).
+
+    The file row only knows processed or error: a refused file (``status`` refused) is an error there.
+    """
+    status = status or (ERROR if errors else PROCESSED)
+    row.status = PROCESSED if status == PROCESSED else ERROR
     row.processed_at = utcnow()
     row.claimed_by = None
     if errors:
         row.error_code = errors[0].code
         row.error_message = str(errors[0])
     session.add(row)
-    store.move(session, message, ERROR if errors else PROCESSED, errors=errors)
+    store.move(session, message, status, errors=errors, detail=detail)
     session.commit()

@@ -21,7 +21,7 @@ from edi.errors import EdiError
 from erp_core.inputs_shipping import RemittanceInput
 from erp_core.services._shipping_errors import PaymentError
 from erp_core.services.payments import apply_remittance
-from gateway.inbound.erp_handlers import Prepared, SingleHandler, refused, validation_error
+from gateway.inbound.erp_handlers import Prepared, SingleHandler, refused
 from gateway.inbound.handlers import BOOKED, DUPLICATE, Applied
 
 # Canonical payment method (BPR04 through the mapping's code list) -> the ERP core's method code.
@@ -55,7 +55,7 @@ class RemittanceHandler(SingleHandler):
         try:
             data = RemittanceInput.model_validate({**(prepared.fields or {}), "message_ref": source[:128]})
         except (ValidationError, ValueError) as exc:
-            return Applied("failed", prepared.ref, errors=(validation_error(prepared.ref, exc, "PAY_INVALID"),))
+            return self.invalid(prepared, exc)
         try:
             result = apply_remittance(session, data)
         except PaymentError as exc:

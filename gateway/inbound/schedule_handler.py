@@ -14,8 +14,8 @@ from sqlmodel import Session
 from edi.canonical import Document
 from erp_core.inputs_forecasts import ForecastInput
 from erp_core.services.forecasts import book_forecast
-from gateway.inbound.erp_handlers import Prepared, SingleHandler, refused, validation_error
-from gateway.inbound.handlers import BOOKED, DUPLICATE, FAILED, Applied
+from gateway.inbound.erp_handlers import Prepared, SingleHandler, refused
+from gateway.inbound.handlers import BOOKED, DUPLICATE, Applied
 
 
 def _party_id(party: Any) -> str | None:
@@ -50,7 +50,7 @@ class ScheduleHandler(SingleHandler):
             try:
                 forecast = ForecastInput.model_validate({**fields, "source_ref": f"{source}#{number}"})
             except (ValidationError, ValueError) as exc:
-                return Applied(FAILED, prepared.ref, errors=(validation_error(prepared.ref, exc, "FORECAST_INVALID"),))
+                return self.invalid(prepared, exc)
             result = book_forecast(session, forecast)
             if result.status == "rejected":
                 return refused(prepared.ref, result.problems, "FORECAST_INVALID")

@@ -56,6 +56,11 @@ def reply_delimiters(inbound: Delimiters, isa12: str) -> Delimiters:
     return Delimiters(inbound.element, inbound.component, inbound.segment, repetition, suffix)
 
 
+def reply_isa12(header: InterchangeHeader) -> str:
+    """The ISA12 we answer with: the sender's, unless it is not a 5-digit version (then 00401)."""
+    return header.version if header.version.isdigit() and len(header.version) == 5 else "00401"
+
+
 def _ack_group_version(kind: str, inbound_version: str) -> str:
     """999: 005010X231A1; 997: the version of the group it answers (what the partner speaks)."""
     if kind == "999":
@@ -66,7 +71,7 @@ def _ack_group_version(kind: str, inbound_version: str) -> str:
 def create_ack(session: Session, archive: Archive, us: GatewayIdentity, request: AckRequest) -> Message | None:
     """Render, archive and record the acknowledgement; returns the pending outbound message."""
     header = request.header
-    isa12 = header.version if header.version.isdigit() and len(header.version) == 5 else "00401"
+    isa12 = reply_isa12(header)
     delimiters = reply_delimiters(header.delimiters, isa12)
     groups: list[OutGroup] = []
     kinds: list[str] = []

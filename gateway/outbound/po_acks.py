@@ -17,13 +17,14 @@ from sqlmodel import Session
 
 from edi.canonical.order import Party
 from edi.render import RenderError, render_x12_set
-from edi.x12.model import InterchangeHeader
+from edi.x12.model import Delimiters, InterchangeHeader
 from edi.x12.writer import OutGroup, OutSet, effective_delimiters, render_interchange
+from edi.x12.writer import Party as X12Party
 from erp_core.services.partners import get_partner
 from gateway.context import Context
 from gateway.ledger import store
 from gateway.ledger.models import ERROR, PENDING, Message, OutboundFile
-from gateway.outbound.acks import reply_delimiters
+from gateway.outbound.acks import reply_delimiters, reply_isa12
 from gateway.outbound.po_ack_doc import build_order_ack
 from gateway.outbound.reconcile import record_sent_sets
 
@@ -49,7 +50,7 @@ def create_x12_po_acks(ctx: Context, session: Session, partner_id: str, header: 
     """One interchange answering ``due`` (one group per set type); None when nothing is due."""
     if not due or not takes_po_acks(session, partner_id):
         return None
-    isa12 = header.version if header.version.isdigit() and len(header.version) == 5 else "00401"
+    isa12 = reply_isa12(header)
     delimiters = reply_delimiters(header.delimiters, isa12)
     us = ctx.settings.gateway
     today = dt.datetime.now(dt.UTC).date()
@@ -60,10 +61,12 @@ def create_x12_po_acks(ctx: Context, session: Session, partner_id: str, header: 
     except RenderError as exc:
         return _render_failed(session, partner_id, parent_id, exc)
     isa13 = store.next_control_number(session, partner_id, "isa")
-    text = render_interchange(sender=_us(us), receiver=_them(header), groups=groups, control_number=isa13,
-                              delimiters=delimiters, usage=us.usage, version=isa12, when=dt.datetime.now(dt.UTC))
+    text = render_interchange(sender=X12Party(us.qualifier, us.isa_id),
+                              receiver=X12Party(header.sender_qualifier, header.sender_id), groups=groups,
+                              control_number=isa13, delimiters=delimiters, usage=us.usage, version=isa12,
+                              when=dt.datetime.now(dt.UTC))
     archived = ctx.archive.store_bytes(text.encode("utf-8"))
-    label = "-".join(SETS[k][0] for k in SETS if any(d.kind == k for d in due))
+    label = "-".join(group.sets[0].set_id for group in groups)
     message = store.add_message(
         session, direction="out", kind="ack", parent_id=parent_id, partner_id=partner_id,
         sender=f"{us.qualifier}:{us.isa_id}", receiver=f"{header.sender_qualifier}:{header.sender_id}",
@@ -74,7 +77,7 @@ def create_x12_po_acks(ctx: Context, session: Session, partner_id: str, header: 
     return message
 
 
-def _group(ctx: Context, session: Session, partner_id: str, due: list[AckDue], kind: str, delimiters: object,
+def _group(ctx: Context, session: Session, partner_id: str, due: list[AckDue], kind: str, delimiters: Delimiters,
            today: dt.date, refs: dict[tuple[int, int], str]) -> OutGroup:
     set_id, functional_id = SETS[kind]
     version = due[0].version
@@ -87,21 +90,11 @@ def _group(ctx: Context, session: Session, partner_id: str, due: list[AckDue], k
         st02 = store.next_control_number(session, partner_id, "st")
         po_numbers[st02] = ack.po_number
         sets.append(render_x12_set(templates, f"x12/{set_id}.j2", {"ack": ack}, set_id=set_id, control_number=st02,
-                                   version=version, delimiters=effective_delimiters(delimiters, version)))  # type: ignore[arg-type]
+                                   version=version, delimiters=effective_delimiters(delimiters, version)))
     gs06 = store.next_control_number(session, partner_id, "gs")
     refs.update({(gs06, st02): po for st02, po in po_numbers.items()})
     return OutGroup(functional_id=functional_id, sender_id=ctx.settings.gateway.application_id,
                     receiver_id=due[0].partner_application_id, control_number=gs06, version=version, sets=sets)
-
-
-def _us(us: object):  # noqa: ANN202
-    from edi.x12.writer import Party as X12Party
-    return X12Party(us.qualifier, us.isa_id)  # type: ignore[attr-defined]
-
-
-def _them(header: InterchangeHeader):  # noqa: ANN202
-    from edi.x12.writer import Party as X12Party
-    return X12Party(header.sender_qualifier, header.sender_id)
 
 
 def _render_failed(session: Session, partner_id: str, parent_id: int | None, exc: RenderError) -> Message:

@@ -30,7 +30,7 @@ from gateway.ledger import store
 from gateway.ledger.models import PENDING, ControlCounter, Message, OutboundDocument, OutboundFile
 from gateway.outbound.documents import ledger
 from gateway.outbound.documents.config import PartnerOutbound
-from gateway.outbound.documents.errors import DOC_PARTNER_NO_X12, DOC_SET_INVALID, DocumentError
+from gateway.outbound.documents.errors import DOC_DATA_INVALID, DOC_PARTNER_NO_X12, DOC_SET_INVALID, DocumentError
 from gateway.outbound.reconcile import record_sent_sets
 
 # Transaction set -> (GS01 functional id, template, context key); groups are written in this order.
@@ -150,7 +150,7 @@ class PartnerBatch:
             result = work()
         except (DocumentError, RenderError, ErpError) as exc:
             savepoint.rollback()
-            code = getattr(exc, "code", None) or "DOC_DATA_INVALID"
+            code = getattr(exc, "code", None) or DOC_DATA_INVALID
             for row in rows:
                 ledger.mark_error(self.session, row, code, str(exc))
             return None

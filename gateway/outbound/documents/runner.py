@@ -190,11 +190,7 @@ def _alerts(batch: PartnerBatch) -> None:
     for alert in pending_alerts(session, batch.partner_id):
         batch.add_set("842", _claim(batch, "842", "erp_quality_alert", alert.id), f"alert {alert.id}",
                       lambda a=alert.id: build_alert_report(session, a, batch.settings.company, batch.now.date()),
-                      lambda ref, a=alert.id: _alert_sent(session, a, ref))
-
-
-def _alert_sent(session: Session, alert_id: int, ref: str) -> None:
-    mark_alert_sent(session, alert_id, ref)
+                      lambda ref, a=alert.id: mark_alert_sent(session, a, ref))
 
 
 def _order_status(batch: PartnerBatch) -> None:
