@@ -21,7 +21,7 @@ from gateway.context import Context
 from gateway.evaluate_doc import DocEvaluation, evaluate_document
 from gateway.inbound.handlers import BOOKED, DUPLICATE, Applied, handler_for
 from gateway.ledger import store
-from gateway.ledger.models import ERROR, RECEIVED, REFUSED, Message, ReceivedFile
+from gateway.ledger.models import ERROR, PROCESSED, RECEIVED, REFUSED, Message, ReceivedFile
 from gateway.ledger.store import SetRow
 
 LABELS = {"xml": "XML", "csv": "CSV"}
@@ -102,4 +102,4 @@ def file_status(outcome: DocOutcome) -> str:
     row then says what became of it, like the sets of an interchange)."""
     if outcome.errors:
         return REFUSED if outcome.errors[0].code == "PARTNER_UNKNOWN" else ERROR
-    return "processed"
+    return PROCESSED

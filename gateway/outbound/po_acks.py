@@ -59,7 +59,8 @@ def create_x12_po_acks(ctx: Context, session: Session, partner_id: str, header: 
         groups = [_group(ctx, session, partner_id, [d for d in due if d.kind == kind], kind, delimiters, today, refs)
                   for kind in SETS if any(d.kind == kind for d in due)]
     except RenderError as exc:
-        return _render_failed(session, partner_id, parent_id, exc)
+        label = "-".join(SETS[k][0] for k in SETS if any(d.kind == k for d in due))
+        return _render_failed(session, partner_id, parent_id, label, exc)
     isa13 = store.next_control_number(session, partner_id, "isa")
     text = render_interchange(sender=X12Party(us.qualifier, us.isa_id),
                               receiver=X12Party(header.sender_qualifier, header.sender_id), groups=groups,
@@ -97,10 +98,11 @@ def _group(ctx: Context, session: Session, partner_id: str, due: list[AckDue], k
                     receiver_id=due[0].partner_application_id, control_number=gs06, version=version, sets=sets)
 
 
-def _render_failed(session: Session, partner_id: str, parent_id: int | None, exc: RenderError) -> Message:
+def _render_failed(session: Session, partner_id: str, parent_id: int | None, label: str,
+                   exc: RenderError) -> Message:
     """Our template is broken: the acknowledgement is recorded in error (fix the template, then reprocess)."""
     message = store.add_message(session, direction="out", kind="ack", parent_id=parent_id, partner_id=partner_id,
-                                set_id="855", status=ERROR, doc_ref="purchase-order acknowledgement")
+                                set_id=label, status=ERROR, doc_ref="purchase-order acknowledgement")
     message.error_code = exc.code
     message.error_message = str(exc)
     session.add(message)
