@@ -28,7 +28,7 @@ from gateway.as2.mdn_jobs import post_owed_mdns
 from gateway.as2.models import AWAITING, CONFIRMED, FAILED, POSTING, UNCONFIRMED, As2Message
 from gateway.as2.post import post_message, verify_sync_mdn
 from gateway.context import Context
-from gateway.ledger.models import AWAITING_MDN, ERROR, OVERDUE, PENDING, SENT, Message, OutboundFile, utcnow
+from gateway.ledger.models import AWAITING_MDN, ERROR, OVERDUE, PENDING, SENT, Message, OutboundFile, aware, utcnow
 from transports.as2.errors import As2Error
 from transports.as2.message import OutboundMessage, build_message
 
@@ -43,11 +43,6 @@ def _attempts(session: Session, message_id: int) -> tuple[int, As2Message | None
     last = session.execute(select(As2Message).where(As2Message.direction == "out", As2Message.message_id == message_id)
                            .order_by(As2Message.id.desc())).scalars().first()
     return count, last
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands datetimes back without their zone; the ledger stores UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
 
 
 class As2Sender:
@@ -78,7 +73,7 @@ class As2Sender:
                                    .where(As2Message.direction == "out", As2Message.status.in_(_OPEN),
                                           Message.status == AWAITING_MDN)).all()
             for row, message in rows:
-                if row.mdn_due_at is None or _aware(row.mdn_due_at) > now:
+                if row.mdn_due_at is None or aware(row.mdn_due_at) > now:
                     continue
                 touch(row, status=UNCONFIRMED, error_code=OVERDUE_CODE, error_message="no MDN within the window")
                 session.add(row)
@@ -105,7 +100,7 @@ class As2Sender:
         count, last = _attempts(session, message.id or 0)
         if last is None:
             return True
-        waited = now - _aware(last.updated_at) >= timedelta(minutes=entry.retry_minutes)
+        waited = now - aware(last.updated_at) >= timedelta(minutes=entry.retry_minutes)
         return count < entry.max_attempts and waited
 
     def send_one(self, message_id: int, http: httpx.Client, now: datetime) -> str | None:

@@ -15,24 +15,19 @@ scheduled here: a document goes when it is due.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from gateway.ledger.models import ChannelState
+from gateway.ledger.models import ChannelState, aware
+from gateway.ledger.transfers import update_channel_state
 
 DEFAULT_TIMEZONE = "UTC"
 # APScheduler rounds a start time up to the whole second, inclusive: a poll started exactly at a fire
 # time must not find that same fire time still ahead of it.
 _AFTER = timedelta(microseconds=1)
-
-
-def aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; every time in the ledger is UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,17 +67,8 @@ def last_polled(engine: Engine, channel: str) -> datetime | None:
 
 
 def note_polled(engine: Engine, channel: str, started: datetime) -> None:
-    """Record a successful poll that started at ``started`` (the row is created on a channel's first poll).
+    """Record a successful poll that started at ``started`` (the row is created on a channel's first poll)."""
+    def polled(state: ChannelState) -> None:
+        state.last_polled_at = started
 
-    Two processes creating the row at once: the loser's insert fails and is retried as an update.
-    """
-    for _attempt in range(2):
-        with Session(engine) as session:
-            state = session.get(ChannelState, channel) or ChannelState(channel=channel, updated_at=started)
-            state.last_polled_at = started
-            session.add(state)
-            try:
-                session.commit()
-                return
-            except IntegrityError:
-                session.rollback()
+    update_channel_state(engine, channel, polled)

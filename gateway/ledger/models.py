@@ -28,6 +28,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; every time in the ledger is UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 class ReceivedFile(SQLModel, table=True):
     """One receipt of a file: its raw bytes are archived by content hash before anything else."""
 

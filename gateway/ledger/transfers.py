@@ -7,11 +7,12 @@ that take an engine are their own small transaction.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, select
+from sqlalchemy import ColumnElement, Engine, select
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from gateway.ledger.models import ChannelState, TransferAttempt
@@ -63,20 +64,19 @@ def refused_before(engine: Engine, channel: str, remote_name: str, size: int | N
     A file refused for a reason that does not go away by itself (too large, unsafe name)
     is recorded once; it is looked at again only when it changes (its size differs).
     """
-    query = (select(TransferAttempt.result, TransferAttempt.error_code)
-             .where(TransferAttempt.channel == channel, TransferAttempt.direction == "in",
-                    TransferAttempt.remote_name == remote_name, TransferAttempt.size == size)
-             .order_by(TransferAttempt.id.desc()).limit(1))
-    with Session(engine) as session:
-        last = session.execute(query).first()
-    return last is not None and last.result == ERROR and last.error_code in codes
+    return _latest_ended_in(engine, codes, TransferAttempt.channel == channel, TransferAttempt.direction == "in",
+                            TransferAttempt.remote_name == remote_name, TransferAttempt.size == size)
 
 
 def send_refused_before(engine: Engine, channel: str, message_id: int, codes: Collection[str]) -> bool:
     """True when the latest send of this message over this channel ended in one of ``codes`` (not retried)."""
-    query = (select(TransferAttempt.result, TransferAttempt.error_code)
-             .where(TransferAttempt.channel == channel, TransferAttempt.direction == "out",
-                    TransferAttempt.message_id == message_id)
+    return _latest_ended_in(engine, codes, TransferAttempt.channel == channel, TransferAttempt.direction == "out",
+                            TransferAttempt.message_id == message_id)
+
+
+def _latest_ended_in(engine: Engine, codes: Collection[str], *where: ColumnElement[bool]) -> bool:
+    """Whether the latest attempt matching ``where`` is an error with one of ``codes``."""
+    query = (select(TransferAttempt.result, TransferAttempt.error_code).where(*where)
              .order_by(TransferAttempt.id.desc()).limit(1))
     with Session(engine) as session:
         last = session.execute(query).first()
@@ -117,6 +117,26 @@ def note_success(engine: Engine, channel: str, now: datetime) -> None:
         session.commit()
 
 
+def update_channel_state(engine: Engine, channel: str, change: Callable[[ChannelState], None]) -> ChannelState:
+    """Apply ``change`` to the channel's state row, creating it on first use, and commit.
+
+    Two processes creating the row at once: the loser's insert fails and is retried as an update.
+    """
+    for attempt in range(2):
+        with Session(engine, expire_on_commit=False) as session:
+            state = session.get(ChannelState, channel) or ChannelState(channel=channel)
+            change(state)
+            session.add(state)
+            try:
+                session.commit()
+                return state
+            except IntegrityError:
+                session.rollback()
+                if attempt:
+                    raise
+    raise AssertionError("unreachable")  # the loop returns or raises
+
+
 def note_failure(engine: Engine, channel: str, code: str, now: datetime, *, threshold: int,
                  cool_off: timedelta) -> datetime | None:
     """Count one failed try; returns the reopening time when the breaker is (still or newly) open.
@@ -124,16 +144,14 @@ def note_failure(engine: Engine, channel: str, code: str, now: datetime, *, thre
     Reaching ``threshold`` consecutive failures opens the breaker; a failed try after
     the cool-off (half-open) opens it again at once, since the count is still above it.
     """
-    with Session(engine) as session:
-        state = session.get(ChannelState, channel) or ChannelState(channel=channel)
+    def failed(state: ChannelState) -> None:
         state.consecutive_failures += 1
         state.last_error_code = code[:40]
         state.updated_at = now
         if state.consecutive_failures >= threshold:
             state.open_until = now + cool_off
-        session.add(state)
-        session.commit()
-        return state.open_until
+
+    return update_channel_state(engine, channel, failed).open_until
 
 
 def channel_states(session: Session) -> list[ChannelState]:

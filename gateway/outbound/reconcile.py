@@ -32,10 +32,10 @@ from gateway.ledger.models import (
     FaReceipt,
     Message,
     MessageEvent,
+    aware,
     utcnow,
 )
 from gateway.scheduler.config import FunctionalAckSettings
-from gateway.scheduler.lease import aware
 
 if TYPE_CHECKING:
     from gateway.inbound.fa_read import AckedGroup

@@ -12,7 +12,7 @@ from the hosts' clocks: several hosts must keep them in sync (NTP), well within 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_, update
 from sqlalchemy.engine import Engine
@@ -24,11 +24,6 @@ from gateway.ledger.models import utcnow
 from gateway.scheduler.models import SchedulerLease
 
 LEASE_NAME = "scheduler"
-
-
-def aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; every time in the ledger is UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 class LeaderLease:

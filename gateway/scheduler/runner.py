@@ -25,11 +25,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from gateway.app import Gateway
+from gateway.channels.schedule import PollSchedule
 from gateway.ledger import claims
 from gateway.ledger.models import utcnow
 from gateway.scheduler.config import JobSettings, ScheduleSettings
 from gateway.scheduler.jobs import JOBS, JobFunction, JobUnavailable
-from gateway.scheduler.lease import LeaderLease, aware
+from gateway.scheduler.lease import LeaderLease
 from gateway.scheduler.models import FAILED, OK, SKIPPED, SchedulerJob
 
 log = logging.getLogger(__name__)
@@ -99,12 +100,10 @@ class GatewayScheduler:
     # -- --once --------------------------------------------------------------------------------------------
     def is_due(self, job: JobSettings, last_started: datetime | None, now: datetime) -> bool:
         """Interval jobs are always due; a cron job when a fire time has passed since its last run (or it never ran)."""
-        if job.cron is None or last_started is None:
+        if job.cron is None:
             return True
-        # The trigger's lookup includes its start: a run started exactly on a fire time has used it up.
-        after = aware(last_started) + timedelta(microseconds=1)
-        fire = trigger_of(job, self.schedule.timezone).get_next_fire_time(None, after)
-        return fire is not None and fire <= now
+        # The channels' cron pacing: a run started exactly on a fire time has used it up.
+        return PollSchedule(job.cron, self.schedule.timezone).is_due(last_started, now)
 
     def run_due_once(self) -> list[JobOutcome] | None:
         """Every due job once, in config order; None when another process leads (nothing is run)."""
