@@ -68,66 +68,69 @@ Quantity = Annotated[Decimal, AfterValidator(_quantity)]
 Price = Annotated[Decimal, AfterValidator(_price)]
 
 
-def _text(max_length: int) -> object:
+def bounded_text(max_length: int) -> StringConstraints:
+    """A stripped, non-empty string of at most ``max_length`` characters (the column's size)."""
     return StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)
 
 
-class _Input(BaseModel):
+class InputModel(BaseModel):
+    """Base of every input model: immutable, and an unknown field is an error, not ignored."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class X12AddressInput(_Input):
+class X12AddressInput(InputModel):
     """An interchange address: ISA05/ISA06 (or ISA07/ISA08), without padding."""
 
     qualifier: X12Qualifier
     x12_id: X12Id
 
 
-class PartnerInput(_Input):
+class PartnerInput(InputModel):
     """A new trading partner and the interchange addresses it sends from.
 
     ``x12_ids`` may be empty for a partner that does not trade X12 (yet).
     """
 
     partner_id: PartnerSlug
-    name: Annotated[str, _text(200)]
+    name: Annotated[str, bounded_text(200)]
     x12_ids: tuple[X12AddressInput, ...] = ()
-    gs_id: Annotated[str, _text(15)] | None = None
+    gs_id: Annotated[str, bounded_text(15)] | None = None
     ack_preference: AckPreference = "auto"
 
 
-class PartnerUpdate(_Input):
+class PartnerUpdate(InputModel):
     """Changes to a partner; a field left at None stays as it is."""
 
-    name: Annotated[str, _text(200)] | None = None
-    gs_id: Annotated[str, _text(15)] | None = None
+    name: Annotated[str, bounded_text(200)] | None = None
+    gs_id: Annotated[str, bounded_text(15)] | None = None
     ack_preference: AckPreference | None = None
 
 
-class ItemInput(_Input):
+class ItemInput(InputModel):
     """A new item; ``gtin`` may be GTIN-8/12/13/14 and is stored as 14 digits."""
 
     item_number: PartNumber
-    description: Annotated[str, _text(255)]
+    description: Annotated[str, bounded_text(255)]
     gtin: Gtin | None = None
     uom: Uom = "EA"
 
 
-class PartyInput(_Input):
+class PartyInput(InputModel):
     """A named address (ship-to, bill-to) as the buyer sent it."""
 
-    name: Annotated[str, _text(60)] | None = None
-    id_qualifier: Annotated[str, _text(2)] | None = None
-    id_code: Annotated[str, _text(80)] | None = None
-    address1: Annotated[str, _text(55)] | None = None
-    address2: Annotated[str, _text(55)] | None = None
-    city: Annotated[str, _text(30)] | None = None
-    state: Annotated[str, _text(2)] | None = None
-    postal_code: Annotated[str, _text(15)] | None = None
-    country: Annotated[str, _text(3)] | None = None
+    name: Annotated[str, bounded_text(60)] | None = None
+    id_qualifier: Annotated[str, bounded_text(2)] | None = None
+    id_code: Annotated[str, bounded_text(80)] | None = None
+    address1: Annotated[str, bounded_text(55)] | None = None
+    address2: Annotated[str, bounded_text(55)] | None = None
+    city: Annotated[str, bounded_text(30)] | None = None
+    state: Annotated[str, bounded_text(2)] | None = None
+    postal_code: Annotated[str, bounded_text(15)] | None = None
+    country: Annotated[str, bounded_text(3)] | None = None
 
 
-class OrderLineInput(_Input):
+class OrderLineInput(InputModel):
     """One ordered line.
 
     Lines are numbered by position when booked (``line_no`` 1..n); the buyer's own
@@ -135,26 +138,26 @@ class OrderLineInput(_Input):
     ``buyer_line_ref`` for echoing back in acknowledgements and ship notices.
     """
 
-    buyer_line_ref: Annotated[str, _text(20)] | None = None
+    buyer_line_ref: Annotated[str, bounded_text(20)] | None = None
     buyer_part: PartNumber | None = None
     vendor_part: PartNumber | None = None
     gtin: Gtin | None = None
-    description: Annotated[str, _text(255)] | None = None
+    description: Annotated[str, bounded_text(255)] | None = None
     quantity: Quantity
     uom: Uom
     unit_price: Price | None = None
     requested_date: date | None = None
 
 
-class OrderInput(_Input):
+class OrderInput(InputModel):
     """A purchase order to book; ``source_ref`` is an opaque id chosen by the caller."""
 
     partner_id: PartnerSlug
-    po_number: Annotated[str, _text(35)]
+    po_number: Annotated[str, bounded_text(35)]
     order_date: date
     purpose: OrderPurpose = "original"
     currency: CurrencyCode = "USD"
     ship_to: PartyInput | None = None
     bill_to: PartyInput | None = None
     lines: Annotated[tuple[OrderLineInput, ...], Field(min_length=1)]
-    source_ref: Annotated[str, _text(128)] | None = None
+    source_ref: Annotated[str, bounded_text(128)] | None = None

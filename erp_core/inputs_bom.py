@@ -13,9 +13,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 
-from erp_core.inputs import PartNumber, Quantity, Uom
+from erp_core.inputs import InputModel, PartNumber, Quantity, Uom, bounded_text
 from erp_core.models_bom import DEFAULT_LOCATION, MON_TO_FRI, WEEKDAYS
 from erp_core.types import fits_exactly
 
@@ -30,10 +30,6 @@ _NATURAL = re.compile(r"^([A-Z_.+/#]*)(\d*)(.*)$")
 RevisionLabel = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=16)]
 LocationCode = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=1, max_length=16)]
 CentreCode = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=1, max_length=16)]
-
-
-def _text(max_length: int) -> StringConstraints:
-    return StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)
 
 
 def normalize_ref_designators(values: Iterable[str]) -> tuple[str, ...]:
@@ -93,11 +89,7 @@ WorkingDays = Annotated[
 StockQuantity = Annotated[Decimal, AfterValidator(_stock_quantity)]
 
 
-class _Input(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class BomComponentInput(_Input):
+class BomComponentInput(InputModel):
     """One component line as an engineering BOM lists it.
 
     ``parent`` is for flat multi-level files: the part number of the sub-assembly
@@ -107,16 +99,16 @@ class BomComponentInput(_Input):
     """
 
     part: PartNumber
-    description: Annotated[str, _text(255)] | None = None
+    description: Annotated[str, bounded_text(255)] | None = None
     quantity: Quantity
     uom: Uom = "EA"
     ref_designators: RefDesignators = ()
     find_number: Annotated[int, Field(ge=1, le=999_999)] | None = None
     parent: PartNumber | None = None
-    notes: Annotated[str, _text(255)] | None = None
+    notes: Annotated[str, bounded_text(255)] | None = None
 
 
-class BomInput(_Input):
+class BomInput(InputModel):
     """A BOM revision to import, possibly with its sub-assemblies (components with ``parent``).
 
     ``effective_from`` None means "today" at import, and is not compared when the same
@@ -129,17 +121,17 @@ class BomInput(_Input):
     item_number: PartNumber
     revision: RevisionLabel
     effective_from: date | None = None
-    description: Annotated[str, _text(255)] | None = None
-    source_ref: Annotated[str, _text(128)] | None = None
+    description: Annotated[str, bounded_text(255)] | None = None
+    source_ref: Annotated[str, bounded_text(128)] | None = None
     components: Annotated[tuple[BomComponentInput, ...], Field(min_length=1)]
     subassembly_revisions: dict[PartNumber, RevisionLabel] = Field(default_factory=dict)
 
 
-class WorkCentreInput(_Input):
+class WorkCentreInput(InputModel):
     """A work centre; ``daily_capacity`` is in units per working day."""
 
     code: CentreCode
-    name: Annotated[str, _text(100)]
+    name: Annotated[str, bounded_text(100)]
     daily_capacity: Quantity
     working_days: WorkingDays = WEEKDAYS[:5]
 
@@ -150,7 +142,7 @@ class WorkCentreInput(_Input):
         return mask or MON_TO_FRI
 
 
-class RoutingInput(_Input):
+class RoutingInput(InputModel):
     """How an item is obtained: ``work_centre`` None means bought in (see ``ItemRouting``)."""
 
     item_number: PartNumber
@@ -159,7 +151,7 @@ class RoutingInput(_Input):
     lead_time_days: Annotated[int, Field(ge=0, le=3650)] = 0
 
 
-class StockInput(_Input):
+class StockInput(InputModel):
     """A stock figure or movement for one item at one location."""
 
     item_number: PartNumber

@@ -14,9 +14,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import Field
 
-from erp_core.inputs import Gtin, PartnerSlug, PartNumber, Price, Uom
+from erp_core.inputs import Gtin, InputModel, PartnerSlug, PartNumber, Price, Uom, bounded_text
 
 ChangePurpose = Literal["change", "cancel", "replace"]
 LineAction = Literal["add", "cancel", "change"]
@@ -25,15 +25,7 @@ LineAction = Literal["add", "cancel", "change"]
 ExactNumber = Annotated[Decimal, Field(max_digits=18, decimal_places=6, allow_inf_nan=False)]
 
 
-def _text(max_length: int) -> StringConstraints:
-    return StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)
-
-
-class _Input(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class LineChangeInput(_Input):
+class LineChangeInput(InputModel):
     """One line of a change message, named by the buyer's line reference (PO101/POC01).
 
     ``add`` needs ``quantity`` and ``uom``; ``change`` sets the fields given and keeps
@@ -41,7 +33,7 @@ class LineChangeInput(_Input):
     new total ordered quantity of the line, not a difference.
     """
 
-    buyer_line_ref: Annotated[str, _text(20)]
+    buyer_line_ref: Annotated[str, bounded_text(20)]
     action: LineAction
     quantity: ExactNumber | None = None
     unit_price: Price | None = None
@@ -50,10 +42,10 @@ class LineChangeInput(_Input):
     buyer_part: PartNumber | None = None
     vendor_part: PartNumber | None = None
     gtin: Gtin | None = None
-    description: Annotated[str, _text(255)] | None = None
+    description: Annotated[str, bounded_text(255)] | None = None
 
 
-class OrderChangeInput(_Input):
+class OrderChangeInput(InputModel):
     """A change to a booked order, identified by the partner and its PO number.
 
     ``purpose``: ``change`` applies the lines one by one; ``cancel`` cancels the whole
@@ -65,9 +57,9 @@ class OrderChangeInput(_Input):
     """
 
     partner_id: PartnerSlug
-    po_number: Annotated[str, _text(35)]
+    po_number: Annotated[str, bounded_text(35)]
     purpose: ChangePurpose = "change"
     change_date: date | None = None
-    source_ref: Annotated[str, _text(128)]
-    changed_by: Annotated[str, _text(128)]
+    source_ref: Annotated[str, bounded_text(128)]
+    changed_by: Annotated[str, bounded_text(128)]
     lines: tuple[LineChangeInput, ...] = ()

@@ -10,9 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
-
-from erp_core.inputs import Gtin, PartnerSlug, PartNumber, Uom
+from erp_core.inputs import Gtin, InputModel, PartnerSlug, PartNumber, Uom, bounded_text
 from erp_core.inputs_changes import ExactNumber
 
 ForecastKind = Literal["planning", "shipping"]
@@ -20,15 +18,7 @@ BucketInterval = Literal["daily", "weekly", "monthly", "flexible", "discrete"]
 Commitment = Literal["firm", "planning"]
 
 
-def _text(max_length: int) -> StringConstraints:
-    return StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)
-
-
-class _Input(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class ForecastBucketInput(_Input):
+class ForecastBucketInput(InputModel):
     """A quantity for one period; dates are inclusive.
 
     ``end`` may be left out where the interval implies it: a daily or discrete
@@ -43,7 +33,7 @@ class ForecastBucketInput(_Input):
     quantity: ExactNumber
 
 
-class ForecastInput(_Input):
+class ForecastInput(InputModel):
     """One item's forecast from one schedule message, for one ship-to (None: not given).
 
     The item is named like an order line's (partner cross-reference, our item number,
@@ -56,12 +46,12 @@ class ForecastInput(_Input):
     buyer_part: PartNumber | None = None
     vendor_part: PartNumber | None = None
     gtin: Gtin | None = None
-    ship_to: Annotated[str, _text(80)] | None = None
+    ship_to: Annotated[str, bounded_text(80)] | None = None
     kind: ForecastKind = "planning"
-    reference: Annotated[str, _text(80)]
+    reference: Annotated[str, bounded_text(80)]
     uom: Uom | None = None
     horizon_start: date | None = None
     horizon_end: date | None = None
     issue_date: date
-    source_ref: Annotated[str, _text(128)]
+    source_ref: Annotated[str, bounded_text(128)]
     buckets: tuple[ForecastBucketInput, ...] = ()

@@ -18,9 +18,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints, model_validator
 
-from erp_core.inputs import PartnerSlug, PartNumber, Quantity, Uom
+from erp_core.inputs import InputModel, PartnerSlug, PartNumber, Quantity, Uom, bounded_text
 from erp_core.inputs_bom import RevisionLabel
 from erp_core.models_quality import LOT_NUMBER_MAX
 from erp_core.types import fits_exactly
@@ -39,10 +39,6 @@ LotNumber = Annotated[
 SerialNumber = LotNumber
 
 
-def _text(max_length: int) -> StringConstraints:
-    return StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)
-
-
 def _measurement(value: Decimal) -> Decimal:
     """Any sign (temperatures, offsets), but exact in NUMERIC(18,6)."""
     if not fits_exactly(value):
@@ -51,14 +47,10 @@ def _measurement(value: Decimal) -> Decimal:
 
 
 Measurement = Annotated[Decimal, AfterValidator(_measurement)]
-Characteristic = Annotated[str, _text(80)]
+Characteristic = Annotated[str, bounded_text(80)]
 
 
-class _Input(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class LotInput(_Input):
+class LotInput(InputModel):
     """A lot as production (or goods receipt, for component material) reports it.
 
     The order line is named by ``partner_id`` + ``po_number`` + ``line_no`` (all three
@@ -75,7 +67,7 @@ class LotInput(_Input):
     manufactured_on: date | None = None
     expires_on: date | None = None
     partner_id: PartnerSlug | None = None
-    po_number: Annotated[str, _text(35)] | None = None
+    po_number: Annotated[str, bounded_text(35)] | None = None
     line_no: Annotated[int, Field(ge=1)] | None = None
     bom_revision: RevisionLabel | None = None
     status: LotStatus = "quarantined"
@@ -96,7 +88,7 @@ class LotInput(_Input):
         return self.line_no is not None
 
 
-class SerialsInput(_Input):
+class SerialsInput(InputModel):
     """Serial numbers of units of a lot."""
 
     item_number: PartNumber
@@ -104,7 +96,7 @@ class SerialsInput(_Input):
     serials: Annotated[tuple[SerialNumber, ...], Field(min_length=1)]
 
 
-class ConsumptionInput(_Input):
+class ConsumptionInput(InputModel):
     """A quantity of a component lot (in that lot's unit) issued into a lot."""
 
     item_number: PartNumber
@@ -114,7 +106,7 @@ class ConsumptionInput(_Input):
     quantity: Quantity
 
 
-class InspectionInput(_Input):
+class InspectionInput(InputModel):
     """One inspected characteristic: ``measured`` against limits, or an ``attribute_result`` with ``result``.
 
     For a measurement ``result`` may be left out (it is computed); when given it must
@@ -125,33 +117,33 @@ class InspectionInput(_Input):
     lot_number: LotNumber
     stage: InspectionStage
     characteristic: Characteristic
-    unit: Annotated[str, _text(16)] | None = None
+    unit: Annotated[str, bounded_text(16)] | None = None
     lower_limit: Measurement | None = None
     upper_limit: Measurement | None = None
     nominal: Measurement | None = None
     measured: Measurement | None = None
-    attribute_result: Annotated[str, _text(80)] | None = None
+    attribute_result: Annotated[str, bounded_text(80)] | None = None
     result: InspectionResult | None = None
-    inspector: Annotated[str, _text(64)]
-    instrument: Annotated[str, _text(64)] | None = None
+    inspector: Annotated[str, bounded_text(64)]
+    instrument: Annotated[str, bounded_text(64)] | None = None
     inspected_at: AwareDatetime
-    notes: Annotated[str, _text(255)] | None = None
+    notes: Annotated[str, bounded_text(255)] | None = None
 
 
-class NonconformanceInput(_Input):
+class NonconformanceInput(InputModel):
     """A nonconformance against a lot; ``closed_at`` records one already closed (needs a disposition)."""
 
     item_number: PartNumber
     lot_number: LotNumber
-    number: Annotated[str, _text(32)]
-    description: Annotated[str, _text(500)]
+    number: Annotated[str, bounded_text(32)]
+    description: Annotated[str, bounded_text(500)]
     severity: Severity
     disposition: Disposition | None = None
     opened_at: AwareDatetime | None = None
     closed_at: AwareDatetime | None = None
 
 
-class AlertLimitInput(_Input):
+class AlertLimitInput(InputModel):
     """A partner's alert limits for an item characteristic; at least one bound."""
 
     partner_id: PartnerSlug

@@ -13,19 +13,15 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
-from erp_core.inputs import CurrencyCode, PartnerSlug, PartyInput, Quantity
+from erp_core.inputs import CurrencyCode, InputModel, PartnerSlug, PartyInput, Quantity, bounded_text
 
 PackageLevel = Literal["pallet", "carton"]
 ChargeKind = Literal["tax", "freight", "handling", "discount"]
 
 SERIAL_MAX = 20
 """GS1 AI (21) serial numbers are at most 20 characters."""
-
-
-def _text(max_length: int) -> StringConstraints:
-    return StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)
 
 
 def _cents(value: Decimal) -> Decimal:
@@ -44,29 +40,25 @@ def _serial(value: str) -> str:
 
 Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=6, allow_inf_nan=False), AfterValidator(_cents)]
 Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=9, decimal_places=6, allow_inf_nan=False)]
-Serial = Annotated[str, _text(SERIAL_MAX), AfterValidator(_serial)]
+Serial = Annotated[str, bounded_text(SERIAL_MAX), AfterValidator(_serial)]
 Scac = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2,4}$")]
 CompanyPrefix = Annotated[str, StringConstraints(pattern=r"^[0-9]{6,12}$")]
 
 
-class _Input(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class PackageInput(_Input):
+class PackageInput(InputModel):
     """A handling unit; ``ref`` is the caller's own key for it, used by ``parent_ref`` and lines.
 
     ``sscc`` None: one is allocated from the shipment's company prefix.
     """
 
-    ref: Annotated[str, _text(30)]
+    ref: Annotated[str, bounded_text(30)]
     level: PackageLevel
-    parent_ref: Annotated[str, _text(30)] | None = None
-    sscc: Annotated[str, _text(22)] | None = None
+    parent_ref: Annotated[str, bounded_text(30)] | None = None
+    sscc: Annotated[str, bounded_text(22)] | None = None
     weight: Quantity | None = None
 
 
-class ShipmentLineInput(_Input):
+class ShipmentLineInput(InputModel):
     """A quantity of one order line, named by id or by PO number and our line number.
 
     The lot is named by id or by its lot number (looked up for the order line's item).
@@ -74,11 +66,11 @@ class ShipmentLineInput(_Input):
     """
 
     order_line_id: int | None = None
-    po_number: Annotated[str, _text(35)] | None = None
+    po_number: Annotated[str, bounded_text(35)] | None = None
     line_no: int | None = Field(default=None, ge=1)
     lot_id: int | None = None
-    lot_number: Annotated[str, _text(20)] | None = None
-    package_ref: Annotated[str, _text(30)] | None = None
+    lot_number: Annotated[str, bounded_text(20)] | None = None
+    package_ref: Annotated[str, bounded_text(30)] | None = None
     quantity: Quantity
     serials: tuple[Serial, ...] = ()
 
@@ -92,20 +84,20 @@ class ShipmentLineInput(_Input):
         return self
 
 
-class ShipmentInput(_Input):
+class ShipmentInput(InputModel):
     """A shipment to build as a draft (:func:`erp_core.services.shipments.create_shipment`).
 
     ``ship_to`` None: the ship-to of the first order shipped from. ``sscc_company_prefix``
     and ``sscc_extension_digit`` are needed only when some package comes without an SSCC.
     """
 
-    shipment_number: Annotated[str, _text(30)]
+    shipment_number: Annotated[str, bounded_text(30)]
     partner_id: PartnerSlug
     ship_date: date
     carrier_scac: Scac | None = None
-    carrier_name: Annotated[str, _text(60)] | None = None
-    tracking_number: Annotated[str, _text(30)] | None = None
-    bill_of_lading: Annotated[str, _text(30)] | None = None
+    carrier_name: Annotated[str, bounded_text(60)] | None = None
+    tracking_number: Annotated[str, bounded_text(30)] | None = None
+    bill_of_lading: Annotated[str, bounded_text(30)] | None = None
     ship_to: PartyInput | None = None
     ship_from: PartyInput | None = None
     gross_weight: Quantity | None = None
@@ -122,7 +114,7 @@ class ShipmentInput(_Input):
         return self
 
 
-class TermsInput(_Input):
+class TermsInput(InputModel):
     """Payment terms: net days, and optionally a discount percentage when paid within some days."""
 
     net_days: int | None = Field(default=None, ge=0, le=999)
@@ -136,7 +128,7 @@ class TermsInput(_Input):
         return self
 
 
-class ChargeInput(_Input):
+class ChargeInput(InputModel):
     """A tax, freight, handling or discount line: a fixed ``amount`` or a ``rate`` in percent.
 
     A rated tax is computed on the taxable base (subtotal plus freight and handling
@@ -144,7 +136,7 @@ class ChargeInput(_Input):
     """
 
     kind: ChargeKind
-    description: Annotated[str, _text(80)]
+    description: Annotated[str, bounded_text(80)]
     amount: Money | None = None
     rate: Percent | None = None
 
@@ -155,28 +147,28 @@ class ChargeInput(_Input):
         return self
 
 
-class CreditLineInput(_Input):
+class CreditLineInput(InputModel):
     """A quantity of an invoiced order line to credit, at the invoiced unit price."""
 
     order_line_id: int
     quantity: Quantity
 
 
-class RemittanceLineInput(_Input):
+class RemittanceLineInput(InputModel):
     """One remittance line (RMR, with its ADX): what the partner paid against one invoice number.
 
     ``discount_taken`` (RMR06) is accepted only within the invoice's discount terms.
     """
 
-    invoice_number: Annotated[str, _text(50)]
+    invoice_number: Annotated[str, bounded_text(50)]
     amount_paid: Money
     invoice_amount: Money | None = None
     discount_taken: Money = Decimal(0)
     adjustment_amount: Annotated[Decimal, Field(max_digits=14, decimal_places=2, allow_inf_nan=False)] | None = None
-    adjustment_reason: Annotated[str, _text(2)] | None = None
+    adjustment_reason: Annotated[str, bounded_text(2)] | None = None
 
 
-class RemittanceInput(_Input):
+class RemittanceInput(InputModel):
     """A remittance advice (X12 820): one payment (BPR, TRN) and the lines it pays.
 
     ``trace_number`` (TRN02) identifies the payment: the same partner and trace
@@ -185,10 +177,10 @@ class RemittanceInput(_Input):
     """
 
     partner_id: PartnerSlug
-    trace_number: Annotated[str, _text(50)]
+    trace_number: Annotated[str, bounded_text(50)]
     payment_date: date
     amount: Money
     currency: CurrencyCode = "USD"
     method: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{1,3}$")] | None = None
-    message_ref: Annotated[str, _text(128)] | None = None
+    message_ref: Annotated[str, bounded_text(128)] | None = None
     lines: Annotated[tuple[RemittanceLineInput, ...], Field(min_length=1)]

@@ -23,8 +23,8 @@ from erp_core.inputs_bom import BomComponentInput, BomInput
 from erp_core.models import Item
 from erp_core.models_bom import BomComponent, BomRevision
 from erp_core.services._bom_lines import BomDiff, BomProblem, ComponentLine, diff_lines, merge_lines
+from erp_core.services._in_chunks import in_chunks
 
-_IN_CHUNK = 1000
 _ITEM: Table = Item.__table__  # type: ignore[assignment]
 _REVISION: Table = BomRevision.__table__  # type: ignore[assignment]
 _COMPONENT: Table = BomComponent.__table__  # type: ignore[assignment]
@@ -193,15 +193,14 @@ def _dfs(root: str, edges: dict[str, set[str]], state: dict[str, int]) -> list[s
 def _stored_edges(connection: Connection, parents: set[str]) -> dict[str, set[str]]:
     parent_item, child_item = aliased(_ITEM), aliased(_ITEM)
     found: dict[str, set[str]] = {}
-    ordered = sorted(parents)
-    for start in range(0, len(ordered), _IN_CHUNK):
+    for chunk in in_chunks(parents):
         query = (
             select(parent_item.c.item_number, child_item.c.item_number)
             .select_from(_COMPONENT)
             .join(_REVISION, _REVISION.c.id == _COMPONENT.c.bom_revision_id)
             .join(parent_item, parent_item.c.id == _REVISION.c.item_id)
             .join(child_item, child_item.c.id == _COMPONENT.c.item_id)
-            .where(parent_item.c.item_number.in_(ordered[start : start + _IN_CHUNK]))
+            .where(parent_item.c.item_number.in_(chunk))
         )
         for parent, child in connection.execute(query):
             found.setdefault(parent, set()).add(child)
@@ -210,11 +209,8 @@ def _stored_edges(connection: Connection, parents: set[str]) -> dict[str, set[st
 
 def _item_ids(connection: Connection, parts: set[str]) -> dict[str, int]:
     found: dict[str, int] = {}
-    ordered = sorted(parts)
-    for start in range(0, len(ordered), _IN_CHUNK):
-        query = select(_ITEM.c.item_number, _ITEM.c.id).where(
-            _ITEM.c.item_number.in_(ordered[start : start + _IN_CHUNK])
-        )
+    for chunk in in_chunks(parts):
+        query = select(_ITEM.c.item_number, _ITEM.c.id).where(_ITEM.c.item_number.in_(chunk))
         found.update((number, item_id) for number, item_id in connection.execute(query))
     return found
 

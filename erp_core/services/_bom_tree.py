@@ -18,8 +18,8 @@ from sqlmodel import Session
 
 from erp_core.models import Item
 from erp_core.models_bom import BomComponent, BomRevision
+from erp_core.services._in_chunks import in_chunks
 
-_IN_CHUNK = 1000
 _REVISION: Table = BomRevision.__table__  # type: ignore[assignment]
 _COMPONENT: Table = BomComponent.__table__  # type: ignore[assignment]
 _ITEM: Table = Item.__table__  # type: ignore[assignment]
@@ -130,9 +130,7 @@ class BomTree:
 
     def prefetch(self, item_ids: Iterable[int]) -> None:
         """Load the revisions of every item in ``item_ids`` not loaded yet (one query per 1,000)."""
-        missing = sorted({item_id for item_id in item_ids if item_id not in self._revisions})
-        for start in range(0, len(missing), _IN_CHUNK):
-            chunk = missing[start : start + _IN_CHUNK]
+        for chunk in in_chunks(item_id for item_id in item_ids if item_id not in self._revisions):
             grouped: dict[int, list[RevisionRef]] = {item_id: [] for item_id in chunk}
             query = (
                 select(*_REVISION_COLUMNS)
@@ -152,10 +150,9 @@ def load_bom_links(connection: Connection, item_ids: Iterable[int]) -> dict[int,
     One query per 1,000 items: booking calls this once per batch with the batch's
     candidate items, then picks per line with :func:`pick_effective` in memory.
     """
-    ordered = sorted(set(item_ids))
     found: dict[int, list[RevisionRef]] = {}
-    for start in range(0, len(ordered), _IN_CHUNK):
-        query = select(*_REVISION_COLUMNS).where(_REVISION.c.item_id.in_(ordered[start : start + _IN_CHUNK]))
+    for chunk in in_chunks(item_ids):
+        query = select(*_REVISION_COLUMNS).where(_REVISION.c.item_id.in_(chunk))
         for row in connection.execute(query):
             found.setdefault(row.item_id, []).append(RevisionRef(*row))
     return {item_id: tuple(revisions) for item_id, revisions in found.items()}

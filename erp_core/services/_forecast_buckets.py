@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Literal
 
 from erp_core.inputs_forecasts import ForecastBucketInput, ForecastInput
+from erp_core.services._bom_lines import format_quantity
 
 ForecastProblemCode = Literal["FORECAST_PARTNER_UNKNOWN", "FORECAST_ITEM_UNKNOWN", "FORECAST_INVALID", "FORECAST_STALE"]
 
@@ -67,11 +68,6 @@ class CheckedForecast:
     problems: tuple[ForecastProblem, ...]
 
 
-def decimal_text(value: Decimal) -> str:
-    """``12.500000`` as ``12.5``, ``100`` as ``100`` (never exponent notation)."""
-    return format(value.normalize(), "f")
-
-
 def check_forecast(forecast: ForecastInput) -> CheckedForecast:
     """The forecast's complete periods and horizon, with every problem found in them."""
     problems: list[ForecastProblem] = []
@@ -106,9 +102,9 @@ def bucket_delta(old: Iterable[Period], new: Iterable[Period]) -> tuple[BucketDe
                 end=shown.end.isoformat(),
                 interval=shown.interval,
                 commitment=shown.commitment,
-                old_quantity=decimal_text(old_quantity),
-                new_quantity=decimal_text(new_quantity),
-                change=decimal_text(new_quantity - old_quantity),
+                old_quantity=format_quantity(old_quantity),
+                new_quantity=format_quantity(new_quantity),
+                change=format_quantity(new_quantity - old_quantity),
             )
         )
     return tuple(deltas)
@@ -122,7 +118,7 @@ def _period(bucket: ForecastBucketInput, number: int, problems: list[ForecastPro
     elif end < bucket.start:
         problems.append(_invalid(f"bucket {number}: ends {end} before it starts {bucket.start}", number))
     if bucket.quantity < 0:
-        problems.append(_invalid(f"bucket {number}: negative quantity {decimal_text(bucket.quantity)}", number))
+        problems.append(_invalid(f"bucket {number}: negative quantity {format_quantity(bucket.quantity)}", number))
     if len(problems) > found or end is None:
         return None
     return Period(bucket.start, end, bucket.interval, bucket.commitment, bucket.quantity)

@@ -46,6 +46,7 @@ from erp_core.services._bom_lines import (
     format_quantity,
 )
 from erp_core.services._bom_tree import BomTree, RevisionRef
+from erp_core.services.items import require_item
 
 __all__ = [
     "AssemblyOutcome",
@@ -134,7 +135,7 @@ def effective_revision(session: Session, item_id: int, on_date: date) -> BomRevi
 
 def get_bom(session: Session, item_number: str, revision: str | None = None, on: date | None = None) -> BomView:
     """A revision by label, else the one in force on ``on`` (today when None); ``NotFoundError`` if none."""
-    item = _require_item(session, item_number)
+    item = require_item(session, item_number)
     if revision is not None:
         row = _revision_by_label(session, item, revision)
     else:
@@ -161,7 +162,7 @@ def get_bom(session: Session, item_number: str, revision: str | None = None, on:
 
 def bom_diff(session: Session, item_number: str, rev_a: str, rev_b: str) -> BomDiff:
     """What changes from revision ``rev_a`` to ``rev_b`` of an item (one level)."""
-    item = _require_item(session, item_number)
+    item = require_item(session, item_number)
     first, second = _revision_by_label(session, item, rev_a), _revision_by_label(session, item, rev_b)
     connection = session.connection()
     return diff_lines(stored_lines(connection, first.id), stored_lines(connection, second.id))  # type: ignore[arg-type]
@@ -172,7 +173,7 @@ def end_bom(session: Session, item_number: str, effective_to: date) -> BomRevisi
 
     Revisions starting later are left alone (importing a new revision revives an item).
     """
-    item = _require_item(session, item_number)
+    item = require_item(session, item_number)
     current = effective_revision(session, item.id, effective_to)  # type: ignore[arg-type]
     if current is None:
         raise NotFoundError(f"{item.item_number} has no BOM revision in force on {effective_to}")
@@ -188,7 +189,7 @@ def explode(session: Session, item_number: str, quantity: Decimal | int, on_date
     Depth first, by find number; sub-assemblies without a revision in force that day
     appear as plain lines. ``NotFoundError`` when the item has no BOM in force.
     """
-    item = _require_item(session, item_number)
+    item = require_item(session, item_number)
     tree = BomTree(session)
     top = tree.effective(item.id, on_date)  # type: ignore[arg-type]
     if top is None:
@@ -284,7 +285,7 @@ def import_record(result: BomImportResult) -> dict[str, object]:
 
 def revision_records(session: Session, item_number: str) -> list[dict[str, object]]:
     """An item's BOM revisions, oldest effectivity first."""
-    item = _require_item(session, item_number)
+    item = require_item(session, item_number)
     statement = (
         select(BomRevision)
         .where(BomRevision.item_id == item.id)
@@ -313,13 +314,6 @@ def _line_record(line: ComponentLine) -> dict[str, object]:
         "ref_designators": list(line.ref_designators),
         "notes": line.notes,
     }
-
-
-def _require_item(session: Session, item_number: str) -> Item:
-    item = session.exec(select(Item).where(Item.item_number == item_number.strip())).first()
-    if item is None:
-        raise NotFoundError(f"item {item_number!r} does not exist")
-    return item
 
 
 def _revision_by_label(session: Session, item: Item, label: str) -> BomRevision:

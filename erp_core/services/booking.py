@@ -18,7 +18,7 @@ order per SAVEPOINT, so only the raced orders become duplicates.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
@@ -31,13 +31,13 @@ from erp_core.inputs import OrderInput
 from erp_core.models import Item, ItemXref, Partner
 from erp_core.services._bom_tree import load_bom_links, pick_effective
 from erp_core.services._booking_rows import ORDER_TABLE, BookingWriter, header_columns, line_columns, party_columns
+from erp_core.services._in_chunks import in_chunks
 from erp_core.types import utc_now
 
 OrderKey = tuple[str, str]  # (partner_id, po_number)
 MatchedBy = Literal["xref", "vendor_part", "gtin"]
 
 DEFAULT_BATCH_SIZE = 500
-_IN_CHUNK = 1000  # values per IN (...) list: far below SQLite's and PostgreSQL's bind limits
 
 _ORDER = ORDER_TABLE
 _ITEM: Table = Item.__table__  # type: ignore[assignment]
@@ -272,7 +272,7 @@ def _load_item_index(connection: Connection, refs: Iterable[tuple[str, Sequence[
     all_lines = [line for lines in lines_by_partner.values() for line in lines]
     xref: dict[OrderKey, int] = {}
     for partner_id, lines in lines_by_partner.items():
-        for chunk in _chunks(_present(line.buyer_part for line in lines)):
+        for chunk in in_chunks(_present(line.buyer_part for line in lines)):
             query = select(_XREF.c.customer_part, _XREF.c.item_id).where(
                 _XREF.c.partner_id == partner_id, _XREF.c.customer_part.in_(chunk)
             )
@@ -284,7 +284,7 @@ def _load_item_index(connection: Connection, refs: Iterable[tuple[str, Sequence[
 
 def _item_ids(connection: Connection, column: Any, values: set[str]) -> dict[str, int]:
     found: dict[str, int] = {}
-    for chunk in _chunks(values):
+    for chunk in in_chunks(values):
         query = select(column, _ITEM.c.id).where(column.in_(chunk))
         found.update((value, item_id) for value, item_id in connection.execute(query))
     return found
@@ -297,7 +297,7 @@ def _existing_order_ids(connection: Connection, keys: Iterable[OrderKey]) -> dic
         pos_by_partner.setdefault(partner_id, set()).add(po_number)
     found: dict[OrderKey, int] = {}
     for partner_id, po_numbers in pos_by_partner.items():
-        for chunk in _chunks(po_numbers):
+        for chunk in in_chunks(po_numbers):
             query = select(_ORDER.c.po_number, _ORDER.c.id).where(
                 _ORDER.c.partner_id == partner_id, _ORDER.c.po_number.in_(chunk)
             )
@@ -307,7 +307,7 @@ def _existing_order_ids(connection: Connection, keys: Iterable[OrderKey]) -> dic
 
 def _require_partners(connection: Connection, partner_ids: set[str]) -> None:
     known: set[str] = set()
-    for chunk in _chunks(partner_ids):
+    for chunk in in_chunks(partner_ids):
         known.update(connection.execute(select(_PARTNER.c.id).where(_PARTNER.c.id.in_(chunk))).scalars())
     missing = partner_ids - known
     if missing:
@@ -316,9 +316,3 @@ def _require_partners(connection: Connection, partner_ids: set[str]) -> None:
 
 def _present(values: Iterable[str | None]) -> set[str]:
     return {value for value in values if value is not None}
-
-
-def _chunks(values: Iterable[str]) -> Iterator[list[str]]:
-    ordered = sorted(values)
-    for start in range(0, len(ordered), _IN_CHUNK):
-        yield ordered[start : start + _IN_CHUNK]

@@ -12,7 +12,7 @@ referencing the item take. On SQLite ``BEGIN IMMEDIATE`` serialises writers anyw
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -21,14 +21,15 @@ from sqlmodel import Session, col, select
 from erp_core.inputs_forecasts import ForecastInput
 from erp_core.models import Item, Partner
 from erp_core.models_forecasts import Forecast, ForecastBucket
+from erp_core.services._bom_lines import format_quantity
 from erp_core.services._forecast_buckets import (
     BucketDelta,
     ForecastProblem,
     Period,
     bucket_delta,
     check_forecast,
-    decimal_text,
 )
+from erp_core.services._in_chunks import in_chunks
 from erp_core.services.booking import match_items
 
 __all__ = [
@@ -40,8 +41,6 @@ __all__ = [
     "book_forecast",
     "list_forecasts",
 ]
-
-_IN_CHUNK = 1000  # ids per IN (...) list
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,7 +220,7 @@ def _insert(
 def _predecessors(session: Session, ids: Sequence[int]) -> dict[int, int]:
     """successor id -> id of the forecast it superseded, for ``ids``."""
     found: dict[int, int] = {}
-    for chunk in _chunks(ids):
+    for chunk in in_chunks(ids):
         statement = select(Forecast.superseded_by, Forecast.id).where(col(Forecast.superseded_by).in_(chunk))
         found.update((successor, old) for successor, old in session.exec(statement).all() if successor is not None)
     return found
@@ -230,7 +229,7 @@ def _predecessors(session: Session, ids: Sequence[int]) -> dict[int, int]:
 def _periods_by_forecast(session: Session, ids: Iterable[int]) -> dict[int, list[Period]]:
     wanted = sorted(set(ids))
     found: dict[int, list[Period]] = {forecast_id: [] for forecast_id in wanted}
-    for chunk in _chunks(wanted):
+    for chunk in in_chunks(wanted):
         statement = (
             select(ForecastBucket)
             .where(col(ForecastBucket.forecast_id).in_(chunk))
@@ -262,13 +261,8 @@ def _record(
         superseded_by=forecast.superseded_by,
         supersedes=predecessor,
         buckets=tuple(
-            BucketRecord(p.start.isoformat(), p.end.isoformat(), p.interval, p.commitment, decimal_text(p.quantity))
+            BucketRecord(p.start.isoformat(), p.end.isoformat(), p.interval, p.commitment, format_quantity(p.quantity))
             for p in own
         ),
         delta=bucket_delta(periods[predecessor], own) if predecessor is not None else (),
     )
-
-
-def _chunks(values: Sequence[int]) -> Iterator[Sequence[int]]:
-    for start in range(0, len(values), _IN_CHUNK):
-        yield values[start : start + _IN_CHUNK]

@@ -18,14 +18,14 @@ from sqlmodel import Session, col, select
 
 from erp_core.errors import ErpError, NotFoundError
 from erp_core.inputs_bom import RoutingInput, StockInput, WorkCentreInput
-from erp_core.models import Item
 from erp_core.models_bom import DEFAULT_LOCATION, WEEKDAYS, Inventory, ItemRouting, WorkCentre
 from erp_core.services._bom_lines import format_quantity
+from erp_core.services._in_chunks import in_chunks
 from erp_core.services._savepoint import insert_unique
+from erp_core.services.items import require_item
 from erp_core.types import utc_now
 
 _INVENTORY: Table = Inventory.__table__  # type: ignore[assignment]
-_IN_CHUNK = 1000
 
 
 class NegativeStockError(ErpError):
@@ -41,7 +41,7 @@ def set_on_hand(
     data = StockInput(item_number=item_number, quantity=Decimal(quantity), location=location)
     if data.quantity < 0:
         raise NegativeStockError(f"on-hand quantity of {data.item_number} cannot be negative ({data.quantity})")
-    item = _require_item(session, data.item_number)
+    item = require_item(session, data.item_number)
     row = session.get(Inventory, (item.id, data.location))
     if row is None:
         row = Inventory(item_id=item.id, location=data.location, on_hand=data.quantity)  # type: ignore[arg-type]
@@ -60,7 +60,7 @@ def adjust_on_hand(
     ``NegativeStockError`` if the result would be below zero; the stock is then unchanged.
     """
     data = StockInput(item_number=item_number, quantity=Decimal(delta), location=location)
-    item = _require_item(session, data.item_number)
+    item = require_item(session, data.item_number)
     key = (_INVENTORY.c.item_id == item.id) & (_INVENTORY.c.location == data.location)
     statement = (
         update(_INVENTORY)
@@ -88,12 +88,11 @@ def adjust_on_hand(
 
 def on_hand(session: Session, item_ids: Iterable[int]) -> dict[int, Decimal]:
     """Stock per item summed over all locations (items without stock are absent)."""
-    ordered = sorted(set(item_ids))
     found: dict[int, Decimal] = {}
-    for start in range(0, len(ordered), _IN_CHUNK):
+    for chunk in in_chunks(item_ids):
         query = (
             core_select(_INVENTORY.c.item_id, func.sum(_INVENTORY.c.on_hand))
-            .where(_INVENTORY.c.item_id.in_(ordered[start : start + _IN_CHUNK]))
+            .where(_INVENTORY.c.item_id.in_(chunk))
             .group_by(_INVENTORY.c.item_id)
         )
         found.update((item_id, Decimal(total)) for item_id, total in session.connection().execute(query))
@@ -141,7 +140,7 @@ def set_routing(
     )
     if data.units_per_day is not None and data.work_centre is None:
         raise ValueError("units_per_day needs a work centre")
-    item = _require_item(session, data.item_number)
+    item = require_item(session, data.item_number)
     centre_id = None
     if data.work_centre is not None:
         centre = get_work_centre(session, data.work_centre)
@@ -171,7 +170,7 @@ def work_centre_record(centre: WorkCentre) -> dict[str, object]:
 
 def stock_records(session: Session, item_number: str) -> list[dict[str, object]]:
     """An item's stock per location."""
-    item = _require_item(session, item_number)
+    item = require_item(session, item_number)
     rows = session.exec(select(Inventory).where(Inventory.item_id == item.id).order_by(col(Inventory.location)))
     return [
         {
@@ -182,13 +181,6 @@ def stock_records(session: Session, item_number: str) -> list[dict[str, object]]
         }
         for row in rows
     ]
-
-
-def _require_item(session: Session, item_number: str) -> Item:
-    item = session.exec(select(Item).where(Item.item_number == item_number.strip())).first()
-    if item is None:
-        raise NotFoundError(f"item {item_number!r} does not exist")
-    return item
 
 
 __all__ = [

@@ -47,7 +47,7 @@ def add_xref(session: Session, partner_id: str, customer_part: str, item_number:
     part = _part_number(customer_part)
     if session.get(Partner, partner_id) is None:
         raise NotFoundError(f"partner {partner_id!r} does not exist")
-    item = _require_item(session, item_number)
+    item = require_item(session, item_number)
     xref = ItemXref(partner_id=partner_id, customer_part=part, item_id=item.id)
     insert_unique(session, xref, f"cross-reference {partner_id}/{part}")
     return xref
@@ -76,7 +76,8 @@ def remove_xref(session: Session, partner_id: str, customer_part: str) -> None:
     session.flush()
 
 
-def _require_item(session: Session, item_number: str) -> Item:
+def require_item(session: Session, item_number: str) -> Item:
+    """The item with our item number, or ``NotFoundError``."""
     item = get_item(session, item_number)
     if item is None:
         raise NotFoundError(f"item {item_number!r} does not exist")
