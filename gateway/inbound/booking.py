@@ -85,14 +85,16 @@ def to_order_input(order: PreparedOrder, source_ref: str) -> OrderInput:
     return OrderInput.model_validate({**order.fields, "source_ref": source_ref})
 
 
-def _refusal(po_number: str, exc: ValueError) -> EdiError:
+def refusal_text(exc: ValueError) -> str:
+    """What the ERP core refused, in one line: the first invalid field (``lines.0.quantity: ...``) or the text."""
     if isinstance(exc, ValidationError):
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        text = f"{where}: {first['msg']}"
-    else:
-        text = str(exc)
-    return EdiError("BOOK_FAILED", f"PO {po_number} cannot be booked: {text}")
+        return f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
+    return str(exc)
+
+
+def _refusal(po_number: str, exc: ValueError) -> EdiError:
+    return EdiError("BOOK_FAILED", f"PO {po_number} cannot be booked: {refusal_text(exc)}")
 
 
 def book_batch(session: Session, items: Sequence[tuple[PreparedOrder, SetRow]],

@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from edi.canonical import Document
 from edi.errors import CATALOGUE, EdiError
+from gateway.inbound.booking import refusal_text
 from gateway.inbound.handlers import BOOKED, DUPLICATE, FAILED, Applied, source_ref
 from gateway.ledger.store import SetRow
 
@@ -35,11 +36,7 @@ def erp_error(code: str, message: str, fallback: str) -> EdiError:
 
 
 def validation_error(ref: str, exc: ValidationError | ValueError, code: str) -> EdiError:
-    if isinstance(exc, ValidationError):
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        return EdiError(code, f"{ref}: {where}: {first['msg']}")
-    return EdiError(code, f"{ref}: {exc}")
+    return EdiError(code, f"{ref}: {refusal_text(exc)}")
 
 
 class SingleHandler:
