@@ -16,7 +16,7 @@ from gateway.as2.config import as2_out_partners
 from gateway.context import Context
 from gateway.errors import ConfigError, NotFoundError
 from gateway.ledger import store
-from gateway.ledger.models import PENDING, Message, OutboundFile
+from gateway.ledger.models import PENDING, Message
 
 
 def queue_file(ctx: Context, partner_id: str, path: Path) -> Message:
@@ -32,7 +32,6 @@ def queue_file(ctx: Context, partner_id: str, path: Path) -> Message:
             raise NotFoundError(f"no partner {partner_id!r} (add it with 'edipulse partners add')")
         message = store.add_message(session, direction="out", kind="file", partner_id=partner_id, status=PENDING,
                                     doc_ref=path.name[-64:])
-        session.add(OutboundFile(message_id=message.id, file_name=f"{partner_id}/{path.name}",
-                                 archive_path=archived.relative, sha256=archived.sha256, size=archived.size))
+        store.attach_file(session, message, f"{partner_id}/{path.name}", archived)
         session.commit()
         return message

@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from edi.errors import EdiError
 from erp_core.bulk_insert import BulkInsert
+from gateway.ledger.archive import Archived
 from gateway.ledger.models import (
     PENDING,
     ControlCounter,
@@ -59,6 +60,14 @@ def move(session: Session, message: Message, status: str, *, errors: Sequence[Ed
     message.errors_json = errors_json(errors)
     session.add(message)
     session.add(MessageEvent(message_id=message.id, status=status, detail=detail or message.error_message))
+
+
+def attach_file(session: Session, message: Message, file_name: str, archived: Archived) -> OutboundFile:
+    """The archived bytes an outbound message (from :func:`add_message`, so it has its id) delivers."""
+    row = OutboundFile(message_id=message.id, file_name=file_name, archive_path=archived.relative,
+                       sha256=archived.sha256, size=archived.size)
+    session.add(row)
+    return row
 
 
 @dataclass(slots=True)

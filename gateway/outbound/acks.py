@@ -20,7 +20,7 @@ from edi.x12.model import Delimiters, InterchangeHeader, Segment
 from edi.x12.writer import OutGroup, Party, render_interchange
 from gateway.ledger import store
 from gateway.ledger.archive import Archive
-from gateway.ledger.models import PENDING, Message, OutboundFile
+from gateway.ledger.models import PENDING, Message
 from gateway.settings import GatewayIdentity
 
 _REPETITION_CANDIDATES = "^|{}\\!"
@@ -102,8 +102,7 @@ def create_ack(session: Session, archive: Archive, us: GatewayIdentity, request:
         isa13=f"{isa13:09d}", set_id=label, status=PENDING,
         doc_ref=f"ack of ISA13 {header.control_number}")
     file_name = f"{request.partner_id}/{label.replace('+', '-')}-{isa13:09d}.x12"
-    session.add(OutboundFile(message_id=message.id, file_name=file_name, archive_path=archived.relative,
-                             sha256=archived.sha256, size=archived.size))
+    store.attach_file(session, message, file_name, archived)
     return message
 
 

@@ -18,7 +18,7 @@ from gateway.context import Context
 from gateway.inbound.docfile import DocOutcome
 from gateway.inbound.handlers import BOOKED, FAILED
 from gateway.ledger import store
-from gateway.ledger.models import ERROR, PENDING, Message, OutboundFile
+from gateway.ledger.models import ERROR, PENDING, Message
 from gateway.ledger.store import SetRow
 from gateway.outbound.po_ack_doc import build_order_ack
 from gateway.outbound.po_acks import takes_po_acks
@@ -82,6 +82,4 @@ def _store_reply(ctx: Context, session: Session, parent: Message, partner_id: st
     archived = ctx.archive.store_bytes(text.encode("utf-8"))
     message = store.add_message(session, direction="out", kind="ack", parent_id=parent.id, partner_id=partner_id,
                                 set_id=label[:8], status=PENDING, doc_ref=po_number[:64])
-    session.flush()
-    session.add(OutboundFile(message_id=message.id, file_name=f"{partner_id}/{label}-{po_number}-{message.id}.{suffix}",
-                             archive_path=archived.relative, sha256=archived.sha256, size=archived.size))
+    store.attach_file(session, message, f"{partner_id}/{label}-{po_number}-{message.id}.{suffix}", archived)

@@ -23,7 +23,7 @@ from edi.x12.writer import Party as X12Party
 from erp_core.services.partners import get_partner
 from gateway.context import Context
 from gateway.ledger import store
-from gateway.ledger.models import ERROR, PENDING, Message, OutboundFile
+from gateway.ledger.models import ERROR, PENDING, Message
 from gateway.outbound.acks import reply_delimiters, reply_isa12
 from gateway.outbound.po_ack_doc import build_order_ack
 from gateway.outbound.reconcile import record_sent_sets
@@ -72,8 +72,7 @@ def create_x12_po_acks(ctx: Context, session: Session, partner_id: str, header: 
         session, direction="out", kind="ack", parent_id=parent_id, partner_id=partner_id,
         sender=f"{us.qualifier}:{us.isa_id}", receiver=f"{header.sender_qualifier}:{header.sender_id}",
         isa13=f"{isa13:09d}", set_id=label, status=PENDING, doc_ref=f"{label} for ISA13 {header.control_number}")
-    session.add(OutboundFile(message_id=message.id, file_name=f"{partner_id}/{label}-{isa13:09d}.x12",
-                             archive_path=archived.relative, sha256=archived.sha256, size=archived.size))
+    store.attach_file(session, message, f"{partner_id}/{label}-{isa13:09d}.x12", archived)
     record_sent_sets(session, message, groups, refs)  # each set's 997/999 is matched by GS06 + ST02
     return message
 

@@ -27,7 +27,7 @@ from edi.x12.writer import OutGroup, OutSet, Party, effective_delimiters, render
 from erp_core.errors import ErpError
 from gateway.context import Context
 from gateway.ledger import store
-from gateway.ledger.models import PENDING, ControlCounter, Message, OutboundDocument, OutboundFile
+from gateway.ledger.models import PENDING, ControlCounter, Message, OutboundDocument
 from gateway.outbound.documents import ledger
 from gateway.outbound.documents.config import PartnerOutbound
 from gateway.outbound.documents.errors import DOC_DATA_INVALID, DOC_PARTNER_NO_X12, DOC_SET_INVALID, DocumentError
@@ -168,8 +168,7 @@ class PartnerBatch:
         archived = self.ctx.archive.store_bytes(pdf.data)
         message = store.add_message(self.session, direction="out", kind="file", partner_id=self.partner_id,
                                     status=PENDING, doc_ref=pdf.doc_ref[:64])
-        self.session.add(OutboundFile(message_id=message.id, file_name=pdf.file_name, archive_path=archived.relative,
-                                      sha256=archived.sha256, size=archived.size))
+        store.attach_file(self.session, message, pdf.file_name, archived)
         ledger.mark_created(self.session, pdf.row, message.id)  # type: ignore[arg-type]
         return message.id  # type: ignore[return-value]
 
@@ -193,8 +192,7 @@ class PartnerBatch:
             self.session, direction="out", kind="interchange", partner_id=self.partner_id,
             sender=f"{us.qualifier}:{us.isa_id}", receiver=f"{receiver.qualifier}:{receiver.id}",
             isa13=f"{isa13:09d}", version=version, status=PENDING, doc_ref=label)
-        self.session.add(OutboundFile(message_id=message.id, file_name=f"{self.partner_id}/{label}-{isa13:09d}.x12",
-                                      archive_path=archived.relative, sha256=archived.sha256, size=archived.size))
+        store.attach_file(self.session, message, f"{self.partner_id}/{label}-{isa13:09d}.x12", archived)
         self._record_sets(message, groups)
         return message.id  # type: ignore[return-value]
 
